@@ -1,0 +1,82 @@
+// Command sohoa digitises the paper files citizens bring to one-stop
+// public service desks: scanned pages in, a searchable dossier PDF and a
+// manifest out.
+//
+//	sohoa ingest --out DIR --code CODE INPUT...
+//	sohoa version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sohoa/sohoa/ocr"
+)
+
+const usage = `sohoa turns scanned pages into searchable Vietnamese dossier PDFs.
+
+Usage:
+  sohoa ingest --out DIR --code CODE [options] INPUT...
+  sohoa version
+  sohoa help [COMMAND]
+
+Commands:
+  ingest    OCR scans (JPEG, PNG, TIFF, image-only PDF) into DIR/CODE.pdf
+            and a manifest DIR/CODE.json
+  version   print the versions of sohoa, Tesseract and the OCR models
+
+Run 'sohoa help ingest' for the options of a command.
+`
+
+func main() {
+	// Tesseract's OpenMP threads fight the page-level parallelism; the
+	// limit must be in the environment before the library loads.
+	if err := ocr.SingleThreaded(); err != nil {
+		fmt.Fprintln(os.Stderr, "sohoa:", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+func run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "ingest":
+		err = ingest(ctx, args[1:])
+	case "version", "--version":
+		err = version()
+	case "help", "-h", "--help":
+		if len(args) > 1 && args[1] == "ingest" {
+			return ingestHelp()
+		}
+		fmt.Print(usage)
+		return 0
+	default:
+		fmt.Fprintf(os.Stderr, "sohoa: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(os.Stderr, "sohoa %s: %v\nRun 'sohoa help %s' for usage.\n", args[0], err, args[0])
+		return 2
+	default:
+		fmt.Fprintf(os.Stderr, "sohoa %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// usageError is a mistake on the command line, as opposed to a failure.
+type usageError struct{ error }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up and runs every check: go vet, staticcheck and all tests, against
+# the real Tesseract and the independent PDF checkers (pdftotext, pdffonts,
+# qpdf, pdfcpu).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/setup.sh
+export PATH="$PATH:$(go env GOPATH)/bin"
+command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+go vet ./...
+staticcheck ./...
+go test -count=1 ./... "$@"

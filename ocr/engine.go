@@ -1,0 +1,234 @@
+// Package ocr recognises text on straightened page rasters with Tesseract
+// (through gosseract) and scores recognised text against ground truth.
+//
+// It sits after the deskew stage and before assembly: the pipeline hands it
+// an upright grayscale raster and gets back words with their boxes and
+// confidences, which become the PDF's invisible text layer.
+package ocr
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/otiai10/gosseract/v2"
+)
+
+// Word is one recognised word, its box in the raster's pixel space and
+// Tesseract's confidence in it (0-100).
+type Word struct {
+	Text       string
+	Box        image.Rectangle
+	Confidence float64
+	Block      int
+	Par        int
+	Line       int
+}
+
+// Result is what one page's recognition produced.
+type Result struct {
+	Words []Word
+	// MeanConfidence averages word confidences weighted by word length, so a
+	// page is not judged by its stray one-letter fragments. Zero when no word
+	// was found.
+	MeanConfidence float64
+}
+
+// Lines groups the words into text lines in reading order.
+func (r *Result) Lines() [][]Word {
+	var lines [][]Word
+	for i, w := range r.Words {
+		if i == 0 || w.Block != r.Words[i-1].Block || w.Par != r.Words[i-1].Par || w.Line != r.Words[i-1].Line {
+			lines = append(lines, nil)
+		}
+		lines[len(lines)-1] = append(lines[len(lines)-1], w)
+	}
+	return lines
+}
+
+// Text is the page text: words joined by spaces, lines by newlines and
+// blocks separated by a blank line, as Tesseract's own text output does.
+func (r *Result) Text() string {
+	var b strings.Builder
+	for i, w := range r.Words {
+		if i > 0 {
+			prev := r.Words[i-1]
+			switch {
+			case w.Block != prev.Block:
+				b.WriteString("\n\n")
+			case w.Par != prev.Par || w.Line != prev.Line:
+				b.WriteString("\n")
+			default:
+				b.WriteString(" ")
+			}
+		}
+		b.WriteString(w.Text)
+	}
+	return b.String()
+}
+
+// Engine is one Tesseract instance with its model loaded. Loading the model
+// costs far more than recognising a small page, so a worker goroutine keeps
+// one Engine for all its pages. An Engine is not safe for concurrent use.
+type Engine struct {
+	client *gosseract.Client
+	lang   string
+	pgm    []byte // reused encode buffer for the raster handed to Leptonica
+}
+
+// ErrUnknownLanguage reports a language whose traineddata is not installed.
+var ErrUnknownLanguage = errors.New("ocr: language model not installed")
+
+// NewEngine loads the models for lang, a Tesseract language list such as
+// "vie" or "vie+eng".
+func NewEngine(lang string) (*Engine, error) {
+	if err := CheckLanguages(lang); err != nil {
+		return nil, err
+	}
+	c := gosseract.NewClient()
+	if err := c.SetLanguage(strings.Split(lang, "+")...); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: set language %q: %w", lang, err)
+	}
+	return &Engine{client: c, lang: lang}, nil
+}
+
+// Close frees the Tesseract instance.
+func (e *Engine) Close() error { return e.client.Close() }
+
+// Recognize runs layout analysis and recognition once on g, whose resolution
+// is dpi, and returns every word.
+func (e *Engine) Recognize(g *image.Gray, dpi int) (*Result, error) {
+	b := g.Bounds()
+	if b.Dx() == 0 || b.Dy() == 0 {
+		return &Result{}, nil
+	}
+	// A binary PGM is the cheapest encoding Leptonica reads from memory:
+	// a header and the bytes as they are, no compression either way.
+	e.pgm = appendPGM(e.pgm[:0], g)
+	if err := e.client.SetImageFromBytes(e.pgm); err != nil {
+		return nil, fmt.Errorf("ocr: hand raster to tesseract: %w", err)
+	}
+	// PGM carries no resolution; Tesseract's size heuristics need the real one.
+	if dpi < 70 {
+		dpi = 70
+	}
+	if err := e.client.SetVariable("user_defined_dpi", strconv.Itoa(dpi)); err != nil {
+		return nil, fmt.Errorf("ocr: set resolution: %w", err)
+	}
+	// GetBoundingBoxesVerbose recognises once and walks the result; asking
+	// gosseract for Text() as well would set the image and recognise again.
+	boxes, err := e.client.GetBoundingBoxesVerbose()
+	if err != nil {
+		return nil, fmt.Errorf("ocr: recognise: %w", err)
+	}
+	res := &Result{Words: make([]Word, 0, len(boxes))}
+	var confSum, weight float64
+	for _, bb := range boxes {
+		text := strings.TrimSpace(bb.Word)
+		if text == "" {
+			continue
+		}
+		res.Words = append(res.Words, Word{
+			Text: text, Box: bb.Box, Confidence: bb.Confidence,
+			Block: bb.BlockNum, Par: bb.ParNum, Line: bb.LineNum,
+		})
+		n := float64(len([]rune(text)))
+		confSum += bb.Confidence * n
+		weight += n
+	}
+	if weight > 0 {
+		res.MeanConfidence = math.Round(confSum/weight*10) / 10
+	}
+	return res, nil
+}
+
+func appendPGM(dst []byte, g *image.Gray) []byte {
+	b := g.Bounds()
+	dst = fmt.Appendf(dst, "P5\n%d %d\n255\n", b.Dx(), b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		i := g.PixOffset(b.Min.X, y)
+		dst = append(dst, g.Pix[i:i+b.Dx()]...)
+	}
+	return dst
+}
+
+// TesseractVersion is the linked Tesseract library's version.
+func TesseractVersion() string { return gosseract.Version() }
+
+// ModelFiles returns the traineddata path of each language in lang.
+func ModelFiles(lang string) ([]string, error) {
+	dir, err := tessdataDir()
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, l := range strings.Split(lang, "+") {
+		if l == "" || strings.ContainsAny(l, `/\.`) {
+			return nil, fmt.Errorf("%w: bad language name %q", ErrUnknownLanguage, l)
+		}
+		files = append(files, filepath.Join(dir, l+".traineddata"))
+	}
+	return files, nil
+}
+
+// CheckLanguages reports which of lang's models are missing, so a bad
+// --lang fails before any page is read rather than inside a worker.
+func CheckLanguages(lang string) error {
+	files, err := ModelFiles(lang)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("%w: %s (looked for %s; install tesseract-ocr-%s)",
+				ErrUnknownLanguage, strings.TrimSuffix(filepath.Base(f), ".traineddata"), f,
+				strings.TrimSuffix(filepath.Base(f), ".traineddata"))
+		}
+	}
+	return nil
+}
+
+func tessdataDir() (string, error) {
+	if p := os.Getenv("TESSDATA_PREFIX"); p != "" {
+		return p, nil
+	}
+	for _, d := range []string{
+		"/usr/share/tesseract-ocr/5/tessdata",
+		"/usr/share/tesseract-ocr/4.00/tessdata",
+		"/usr/share/tessdata",
+		"/usr/local/share/tessdata",
+	} {
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d, nil
+		}
+	}
+	return "", errors.New("ocr: no tessdata directory found; install tesseract-ocr or set TESSDATA_PREFIX")
+}
+
+// SingleThreaded makes sure OpenMP inside Tesseract runs one thread per
+// recognition. sohoa parallelises across pages instead, which scales better
+// than Tesseract's threads within a page; but libgomp reads
+// OMP_THREAD_LIMIT when it is loaded, before any Go code runs, so the only
+// way to set it is to re-execute the process with it in the environment.
+// Call it first thing in main (and in TestMain); it returns only when the
+// limit is in force.
+func SingleThreaded() error {
+	if os.Getenv("OMP_THREAD_LIMIT") != "" {
+		return nil
+	}
+	if err := os.Setenv("OMP_THREAD_LIMIT", "1"); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("ocr: find own executable to set OMP_THREAD_LIMIT: %w", err)
+	}
+	return syscall.Exec(exe, os.Args, os.Environ())
+}

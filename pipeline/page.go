@@ -1,0 +1,168 @@
+package pipeline
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"time"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pipeline/pdf"
+	"github.com/sohoa/sohoa/pipeline/raster"
+	"github.com/sohoa/sohoa/pipeline/scan"
+)
+
+// PageReport is the manifest's record of one page.
+type PageReport struct {
+	Page       int     `json:"page"`        // position in the dossier, 1-based
+	Source     string  `json:"source"`      // file name as given
+	SourcePage int     `json:"source_page"` // page (frame) within that file
+	SHA256     string  `json:"sha256"`      // of the original file's bytes
+	Format     string  `json:"format,omitempty"`
+	Width      int     `json:"width_px,omitempty"`
+	Height     int     `json:"height_px,omitempty"`
+	DPI        float64 `json:"dpi,omitempty"`
+	DPIAssumed bool    `json:"dpi_assumed,omitempty"`
+	// EXIFOrientation is the file's own orientation tag, applied first.
+	EXIFOrientation int `json:"exif_orientation,omitempty"`
+	// Rotation is the clockwise turn applied after it to bring the text
+	// upright (0, 90, 180, 270), and RotationConfidence how clearly the
+	// text said so (0-1).
+	Rotation           int     `json:"rotation_deg"`
+	RotationConfidence float64 `json:"rotation_confidence"`
+	// Skew is the tilt found, counter-clockwise as seen, in degrees; the
+	// page was turned by -Skew to straighten it.
+	Skew          float64    `json:"skew_deg"`
+	Blank         bool       `json:"blank"`
+	LowDPI        bool       `json:"low_dpi"`
+	InkFraction   float64    `json:"ink_fraction"`
+	OCRConfidence float64    `json:"ocr_confidence"`
+	Words         int        `json:"words"`
+	Text          string     `json:"text"`
+	Warnings      []string   `json:"warnings,omitempty"`
+	Error         string     `json:"error,omitempty"`
+	Times         StageTimes `json:"ms"`
+}
+
+// Processed is a page through every stage but assembly.
+type Processed struct {
+	Report PageReport
+	PDF    pdf.Page
+}
+
+// Process takes page n of f through normalize, orient, assess, deskew and
+// ocr. eng is the calling worker's own OCR engine.
+func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
+	r := PageReport{Source: f.Name(), SourcePage: n, SHA256: f.SHA256, Format: f.Format}
+	fail := func(stage string, err error) (*Processed, error) {
+		err = fmt.Errorf("%s %s page %d: %w", stage, f.Name(), n, err)
+		r.Error = err.Error()
+		return &Processed{Report: r}, err
+	}
+
+	// normalize
+	t := time.Now()
+	p, err := f.Page(n)
+	if err != nil {
+		return fail(StageNormalize, err)
+	}
+	r.Width, r.Height, r.DPI, r.DPIAssumed = p.Gray.Rect.Dx(), p.Gray.Rect.Dy(), math.Round(p.DPI*10)/10, p.DPIAssumed
+	r.EXIFOrientation = p.Orientation
+	r.Warnings = append(r.Warnings, p.Notes...)
+	if p.DPIAssumed {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("no resolution recorded in the file; assumed %d dpi", scan.AssumedDPI))
+	}
+	r.Times.Normalize = ms(time.Since(t))
+
+	// orient: measured on a small copy in the file's display frame.
+	t = time.Now()
+	thumb, _ := raster.Thumbnail(p.Gray, p.DPI)
+	exifT, tw, th := raster.EXIF(p.Orientation, thumb.Rect.Dx(), thumb.Rect.Dy())
+	if exifT != raster.Identity {
+		thumb = raster.Render(thumb, exifT.Invert(), tw, th)
+	}
+	ink := raster.FindInk(thumb)
+	layout := raster.Measure(ink)
+	r.Times.Orient = ms(time.Since(t))
+
+	// assess
+	t = time.Now()
+	r.InkFraction = math.Round(ink.Fraction()*1e5) / 1e5
+	r.Blank = ink.Fraction() < BlankInk
+	r.LowDPI = p.DPI < MinDPI
+	if r.Blank {
+		r.Warnings = append(r.Warnings, "blank page")
+		layout = raster.Layout{} // nothing to measure orientation by
+	}
+	if r.LowDPI {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("scanned at %.0f dpi, below %d dpi: re-scan for reliable text", p.DPI, MinDPI))
+	}
+	r.Rotation = layout.Turns * 90
+	r.RotationConfidence = math.Round(layout.UpConfidence*100) / 100
+	r.Skew = math.Round(layout.Skew*1000) / 1000
+	r.Times.Assess = ms(time.Since(t))
+
+	// deskew: stored pixels → display frame → quarter turns → tilt undone.
+	t = time.Now()
+	w, h := p.Gray.Rect.Dx(), p.Gray.Rect.Dy()
+	toOut, ow, oh := raster.EXIF(p.Orientation, w, h)
+	turn, ow, oh := raster.QuarterTurn(layout.Turns, ow, oh)
+	toOut = toOut.Then(turn)
+	if math.Abs(layout.Skew) >= minSkew {
+		toOut = toOut.Then(raster.RotateAbout(-layout.Skew, float64(ow)/2, float64(oh)/2))
+	}
+	straight := p.Gray
+	if toOut != raster.Identity && !r.Blank {
+		straight = raster.Render(p.Gray, toOut.Invert(), ow, oh)
+	}
+	r.Times.Deskew = ms(time.Since(t))
+
+	// ocr
+	t = time.Now()
+	var res ocr.Result
+	if !r.Blank {
+		got, err := eng.Recognize(straight, int(math.Round(p.DPI)))
+		if err != nil {
+			return fail(StageOCR, err)
+		}
+		res = *got
+	}
+	r.OCRConfidence = res.MeanConfidence
+	r.Words = len(res.Words)
+	r.Text = res.Text()
+	r.Times.OCR = ms(time.Since(t))
+
+	return &Processed{Report: r, PDF: pdfPage(p, toOut, ow, oh, &res)}, nil
+}
+
+// pdfPage lays the page out at its physical size: the original image drawn
+// through toOut (so the PDF straightens it, not a re-encode) and the words,
+// found on the straightened raster, placed where they show.
+func pdfPage(p *scan.Page, toOut raster.Affine, ow, oh int, res *ocr.Result) pdf.Page {
+	k := 72 / p.DPI // points per pixel
+	w, h := float64(p.Gray.Rect.Dx()), float64(p.Gray.Rect.Dy())
+	// PDF draws an image into the unit square with its first row at the top.
+	unitToPixels := raster.Affine{w, 0, 0, -h, 0, h}
+	outToPage := raster.Affine{k, 0, 0, -k, 0, float64(oh) * k}
+	page := pdf.Page{
+		Width:  float64(ow) * k,
+		Height: float64(oh) * k,
+		Image:  p.Embed,
+		Matrix: unitToPixels.Then(toOut).Then(outToPage),
+	}
+	rect := func(b image.Rectangle) pdf.Rect {
+		return pdf.Rect{X0: float64(b.Min.X) * k, X1: float64(b.Max.X) * k,
+			Y0: float64(oh-b.Max.Y) * k, Y1: float64(oh-b.Min.Y) * k}
+	}
+	for _, line := range res.Lines() {
+		var l pdf.Line
+		box := line[0].Box
+		for _, wd := range line {
+			l.Words = append(l.Words, pdf.Word{Text: wd.Text, Box: rect(wd.Box)})
+			box = box.Union(wd.Box)
+		}
+		l.Box = rect(box)
+		page.Lines = append(page.Lines, l)
+	}
+	return page
+}

@@ -1,0 +1,61 @@
+// Package pipeline turns scanned pages into a searchable dossier PDF. It
+// names the stages once, in the order every page goes through them:
+//
+//  1. normalize: decode the scan (JPEG, PNG, TIFF frame, image-only PDF
+//     page) into luminance, its resolution and the bytes to embed;
+//  2. orient: find which way up the text reads, and its tilt, from the ink;
+//  3. assess: flag what the operator must hear about (blank page, low
+//     resolution) before any expensive work;
+//  4. deskew: straighten: one resampling pass that applies EXIF
+//     orientation, quarter turns and tilt together;
+//  5. ocr: recognise Vietnamese text, word by word;
+//  6. assemble: write the page into the dossier PDF, the original image
+//     drawn straight by the PDF's own transform and the recognised words
+//     laid invisibly over it.
+//
+// The command line, and later the workers, call these stages; none of them
+// re-implements one.
+package pipeline
+
+import (
+	"time"
+)
+
+// Stage names, in order.
+const (
+	StageNormalize = "normalize"
+	StageOrient    = "orient"
+	StageAssess    = "assess"
+	StageDeskew    = "deskew"
+	StageOCR       = "ocr"
+	StageAssemble  = "assemble"
+)
+
+// Stages lists the stages in the order a page goes through them.
+var Stages = []string{StageNormalize, StageOrient, StageAssess, StageDeskew, StageOCR, StageAssemble}
+
+// Defaults that run on one desk PC.
+const (
+	DefaultLang = "vie"
+	// MinDPI is the resolution below which a page is flagged: Tesseract's
+	// accuracy on 13-pt text with tone marks falls off under 200 dpi.
+	MinDPI = 200
+	// BlankInk is the share of ink pixels below which a page is blank:
+	// a line of text covers more than ten times as much.
+	BlankInk = 0.0003
+	// minSkew is the smallest tilt worth a resampling pass; below it the
+	// measurement itself is not certain of the sign.
+	minSkew = 0.05
+)
+
+// StageTimes records milliseconds spent in each stage of one page.
+type StageTimes struct {
+	Normalize float64 `json:"normalize"`
+	Orient    float64 `json:"orient"`
+	Assess    float64 `json:"assess"`
+	Deskew    float64 `json:"deskew"`
+	OCR       float64 `json:"ocr"`
+	Assemble  float64 `json:"assemble"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,50 @@
+package raster
+
+import (
+	"math"
+	"testing"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestQuarterTurnCorners(t *testing.T) {
+	// A 4×2 image: its top-left corner after each clockwise turn.
+	for _, tc := range []struct {
+		turns        int
+		wantX, wantY float64
+		wantW, wantH int
+	}{
+		{0, 0, 0, 4, 2}, {1, 2, 0, 2, 4}, {2, 4, 2, 4, 2}, {3, 0, 4, 2, 4},
+	} {
+		m, w, h := QuarterTurn(tc.turns, 4, 2)
+		x, y := m.Apply(0, 0)
+		if !near(x, tc.wantX) || !near(y, tc.wantY) || w != tc.wantW || h != tc.wantH {
+			t.Errorf("turns %d: top-left -> (%v,%v) size %dx%d, want (%v,%v) %dx%d", tc.turns, x, y, w, h, tc.wantX, tc.wantY, tc.wantW, tc.wantH)
+		}
+	}
+}
+
+func TestEXIFKeepsImageInFrame(t *testing.T) {
+	for o := 1; o <= 8; o++ {
+		m, w, h := EXIF(o, 40, 30)
+		for _, p := range [][2]float64{{0, 0}, {40, 0}, {0, 30}, {40, 30}} {
+			x, y := m.Apply(p[0], p[1])
+			if x < -1e-9 || y < -1e-9 || x > float64(w)+1e-9 || y > float64(h)+1e-9 {
+				t.Errorf("orientation %d maps corner %v outside %dx%d: (%v,%v)", o, p, w, h, x, y)
+			}
+		}
+	}
+}
+
+func TestThenInvert(t *testing.T) {
+	m := RotateAbout(7.5, 100, 50).Then(Scale(2, 3)).Then(Translate(5, -4))
+	x, y := m.Then(m.Invert()).Apply(13, 17)
+	if !near(x, 13) || !near(y, 17) {
+		t.Errorf("m·m⁻¹ moved (13,17) to (%v,%v)", x, y)
+	}
+	// Counter-clockwise on screen: a point right of the centre moves up.
+	_, y = RotateAbout(10, 0, 0).Apply(10, 0)
+	if y >= 0 {
+		t.Errorf("counter-clockwise rotation moved a right-hand point down (y=%v)", y)
+	}
+}

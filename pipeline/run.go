@@ -1,0 +1,344 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pipeline/pdf"
+	"github.com/sohoa/sohoa/pipeline/scan"
+)
+
+// Options are the choices that change a dossier; all of them are recorded
+// in its manifest.
+type Options struct {
+	Code      string `json:"code"`
+	Lang      string `json:"lang"`
+	Jobs      int    `json:"jobs"`
+	MaxPixels int64  `json:"max_pixels"`
+}
+
+// Event reports progress: one page finished or failed.
+type Event struct {
+	Done, Total int
+	Page        *PageReport
+}
+
+// Manifest describes a dossier: how it was made and every page in it.
+type Manifest struct {
+	Code     string       `json:"code"`
+	Created  time.Time    `json:"created"`
+	Tools    Tools        `json:"tools"`
+	Options  Options      `json:"options"`
+	PDF      string       `json:"pdf,omitempty"`
+	PDFBytes int64        `json:"pdf_bytes,omitempty"`
+	PDFHash  string       `json:"pdf_sha256,omitempty"`
+	Pages    []PageReport `json:"pages"`
+	Failed   []PageReport `json:"failed,omitempty"`
+	Seconds  float64      `json:"seconds"`
+}
+
+// Tools names what produced the dossier, so a result can be traced to the
+// model that read it.
+type Tools struct {
+	Sohoa     string  `json:"sohoa"`
+	Tesseract string  `json:"tesseract"`
+	Models    []Model `json:"models"`
+}
+
+// Model is one traineddata file by name and content hash.
+type Model struct {
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+}
+
+// ErrPagesFailed is returned when some pages could not be processed; the
+// dossier holds the others and the manifest says which failed and why.
+var ErrPagesFailed = errors.New("pages failed")
+
+// Version is sohoa's version: the module version or VCS revision the binary
+// was built from.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v = s.Value[:12]
+		}
+		if s.Key == "vcs.modified" && s.Value == "true" {
+			v += "+dirty"
+		}
+	}
+	return v
+}
+
+// Inputs expands the command line's files and folders into scan files in
+// order: each argument in the order given, a folder's files by name. In a
+// folder only files named like scans (.jpg, .png, .tif, .pdf ...) are
+// taken; a file named on its own is always taken and judged by its content.
+func Inputs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", a, err)
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		ents, err := os.ReadDir(a)
+		if err != nil {
+			return nil, fmt.Errorf("input folder %s: %w", a, err)
+		}
+		var names []string
+		for _, e := range ents {
+			switch strings.ToLower(filepath.Ext(e.Name())) {
+			case ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".pdf":
+				if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+					names = append(names, e.Name())
+				}
+			}
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			out = append(out, filepath.Join(a, n))
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no scan files in the inputs")
+	}
+	return out, nil
+}
+
+// Ingest runs every page of the input files through the stages and writes
+// dir/CODE.pdf and dir/CODE.json. Pages that fail are left out of the PDF
+// and listed in the manifest; Ingest then returns an error wrapping
+// ErrPagesFailed that names them, after finishing all the others.
+func Ingest(ctx context.Context, files []string, dir string, opt Options, progress func(Event)) (*Manifest, error) {
+	start := time.Now()
+	if opt.Lang == "" {
+		opt.Lang = DefaultLang
+	}
+	if opt.Jobs <= 0 {
+		opt.Jobs = runtime.NumCPU()
+	}
+	if opt.MaxPixels <= 0 {
+		opt.MaxPixels = scan.DefaultMaxPixels
+	}
+	if err := checkCode(opt.Code); err != nil {
+		return nil, err
+	}
+	tools, err := toolVersions(opt.Lang)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manifest{Code: opt.Code, Created: start.UTC().Truncate(time.Second), Tools: tools, Options: opt}
+
+	// Probe every file first: page counts for progress, and bad files
+	// known before any OCR time is spent.
+	type job struct {
+		file *scan.File
+		n    int
+	}
+	var jobs []job
+	for _, path := range files {
+		f, err := scan.Open(path, scan.Options{MaxPixels: opt.MaxPixels})
+		if err != nil {
+			m.Failed = append(m.Failed, PageReport{Source: filepath.Base(path), Error: "normalize: " + err.Error()})
+			continue
+		}
+		for n := 1; n <= f.Pages; n++ {
+			jobs = append(jobs, job{f, n})
+		}
+	}
+
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create output folder: %w", err)
+	}
+	pdfPath := filepath.Join(dir, opt.Code+".pdf")
+	tmp, err := os.CreateTemp(dir, "."+opt.Code+".pdf.*")
+	if err != nil {
+		return nil, fmt.Errorf("create dossier PDF: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	hash := sha256.New()
+	w, err := pdf.NewWriter(io.MultiWriter(tmp, hash), pdf.Info{
+		Title: opt.Code, Creator: "sohoa " + tools.Sohoa, Producer: "sohoa " + tools.Sohoa, Created: m.Created,
+	})
+	if err != nil {
+		tmp.Close()
+		return nil, err
+	}
+
+	// Workers each own an OCR engine; results come back in any order and
+	// are written in dossier order as soon as the next one is ready.
+	results := make([]chan *Processed, len(jobs))
+	for i := range results {
+		results[i] = make(chan *Processed, 1)
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var engErr error
+	var engOnce sync.Once
+	for range min(opt.Jobs, max(1, len(jobs))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			eng, err := ocr.NewEngine(opt.Lang)
+			if err != nil {
+				engOnce.Do(func() { engErr = err })
+				for i := range next {
+					results[i] <- &Processed{Report: PageReport{Error: err.Error()}}
+				}
+				return
+			}
+			defer eng.Close()
+			for i := range next {
+				p, _ := Process(jobs[i].file, jobs[i].n, eng)
+				results[i] <- p
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range jobs {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	done := 0
+	for i := range jobs {
+		var p *Processed
+		select {
+		case p = <-results[i]:
+		case <-ctx.Done():
+			tmp.Close()
+			return nil, ctx.Err()
+		}
+		done++
+		if p.Report.Error == "" {
+			t := time.Now()
+			p.Report.Page = len(m.Pages) + 1
+			if err := w.AddPage(p.PDF); err != nil {
+				p.Report.Error = fmt.Sprintf("%s %s page %d: %v", StageAssemble, p.Report.Source, p.Report.SourcePage, err)
+			}
+			p.Report.Times.Assemble = ms(time.Since(t))
+		}
+		if p.Report.Error != "" {
+			p.Report.Page = 0
+			m.Failed = append(m.Failed, p.Report)
+		} else {
+			m.Pages = append(m.Pages, p.Report)
+		}
+		if progress != nil {
+			progress(Event{Done: done, Total: len(jobs), Page: &p.Report})
+		}
+	}
+	wg.Wait()
+	if engErr != nil {
+		tmp.Close()
+		return nil, engErr
+	}
+
+	if len(m.Pages) > 0 {
+		if err := w.Close(); err != nil {
+			tmp.Close()
+			return nil, fmt.Errorf("%s: finish dossier PDF: %w", StageAssemble, err)
+		}
+		if err := tmp.Close(); err != nil {
+			return nil, fmt.Errorf("%s: write dossier PDF: %w", StageAssemble, err)
+		}
+		if err := os.Rename(tmp.Name(), pdfPath); err != nil {
+			return nil, fmt.Errorf("%s: %w", StageAssemble, err)
+		}
+		st, _ := os.Stat(pdfPath)
+		m.PDF, m.PDFBytes, m.PDFHash = filepath.Base(pdfPath), st.Size(), hex.EncodeToString(hash.Sum(nil))
+	} else {
+		tmp.Close()
+	}
+	m.Seconds = ms(time.Since(start)) / 1000
+	if err := writeManifest(filepath.Join(dir, opt.Code+".json"), m); err != nil {
+		return m, err
+	}
+	if len(m.Failed) > 0 {
+		var names []string
+		for _, f := range m.Failed {
+			if f.SourcePage > 0 {
+				names = append(names, fmt.Sprintf("%s page %d", f.Source, f.SourcePage))
+			} else {
+				names = append(names, f.Source)
+			}
+		}
+		return m, fmt.Errorf("%w: %d of %d: %s", ErrPagesFailed, len(m.Failed), len(m.Failed)+len(m.Pages), strings.Join(names, ", "))
+	}
+	return m, nil
+}
+
+// checkCode keeps the dossier code usable as a file name and object key.
+func checkCode(code string) error {
+	if code == "" {
+		return errors.New("dossier code is required")
+	}
+	if len(code) > 64 {
+		return fmt.Errorf("dossier code %q: longer than 64 characters", code)
+	}
+	for _, c := range code {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') || code[0] == '.' {
+			return fmt.Errorf("dossier code %q: use letters, digits, '-', '_' and '.' only", code)
+		}
+	}
+	return nil
+}
+
+func toolVersions(lang string) (Tools, error) {
+	t := Tools{Sohoa: Version(), Tesseract: ocr.TesseractVersion()}
+	if err := ocr.CheckLanguages(lang); err != nil {
+		return t, err
+	}
+	files, err := ocr.ModelFiles(lang)
+	if err != nil {
+		return t, err
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return t, fmt.Errorf("read OCR model: %w", err)
+		}
+		sum := sha256.Sum256(b)
+		t.Models = append(t.Models, Model{File: f, SHA256: hex.EncodeToString(sum[:])})
+	}
+	return t, nil
+}
+
+func writeManifest(path string, m *Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode manifest: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	return os.Rename(tmp, path)
+}

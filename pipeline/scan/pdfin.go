@@ -1,0 +1,111 @@
+package scan
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+)
+
+// readPDF parses a PDF under resource limits derived from the pixel limit:
+// a PDF bomb (a stream that inflates to gigabytes, an object graph that
+// never ends) fails here rather than exhaust memory.
+func (f *File) readPDF(data []byte) (*model.Context, error) {
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.Limits.MaxImagePixels = f.opt.maxPixels()
+	conf.Limits.MaxImageBytes = 4 * f.opt.maxPixels()
+	conf.Limits.MaxDecodeBytes = 4 * f.opt.maxPixels()
+	ctx, err := api.ReadValidateAndOptimize(bytes.NewReader(data), conf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: PDF: %v", ErrCorrupt, err)
+	}
+	return ctx, nil
+}
+
+// pageImage picks the page's scan: the largest image on it. Scanner PDFs
+// have one; some add a small logo or thumbnail beside it.
+func pageImage(ctx *model.Context, n int, stub bool) (*model.Image, error) {
+	imgs, err := pdfcpu.ExtractPageImages(ctx, n, stub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: extract image: %v", ErrCorrupt, err)
+	}
+	var best *model.Image
+	for _, im := range imgs {
+		if im.Thumb || im.IsImgMask {
+			continue
+		}
+		if best == nil || im.Width*im.Height > best.Width*best.Height {
+			best = &im
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("%w: the page has no image; sohoa reads image-only PDFs as scanners write them", ErrUnsupported)
+	}
+	return best, nil
+}
+
+func (f *File) probePDF(data []byte) error {
+	ctx, err := f.readPDF(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Path, err)
+	}
+	if ctx.PageCount == 0 {
+		return fmt.Errorf("%s: %w: PDF has no pages", f.Path, ErrCorrupt)
+	}
+	if ctx.PageCount > f.opt.maxPages() {
+		return fmt.Errorf("%s: %w: %d pages, limit %d", f.Path, ErrTooLarge, ctx.PageCount, f.opt.maxPages())
+	}
+	for n := 1; n <= ctx.PageCount; n++ {
+		im, err := pageImage(ctx, n, true)
+		if err != nil {
+			return fmt.Errorf("%s page %d: %w", f.Path, n, err)
+		}
+		if err := f.checkPixels(n, im.Width, im.Height); err != nil {
+			return err
+		}
+	}
+	f.Pages = ctx.PageCount
+	return nil
+}
+
+func (f *File) decodePDF(p *Page, data []byte, n int) error {
+	ctx, err := f.readPDF(data)
+	if err != nil {
+		return err
+	}
+	im, err := pageImage(ctx, n, false)
+	if err != nil {
+		return err
+	}
+	enc, err := io.ReadAll(im.Reader)
+	if err != nil {
+		return fmt.Errorf("%w: read image: %v", ErrCorrupt, err)
+	}
+	switch im.FileType {
+	case "jpg":
+		err = decodeJPEG(p, enc)
+	case "png":
+		err = decodePNG(p, enc)
+	default:
+		return fmt.Errorf("%w: page image encoded as %s", ErrUnsupported, im.FileType)
+	}
+	if err != nil {
+		return err
+	}
+	// The page box, not any tag inside the image, says how large the
+	// paper was.
+	dims, err := ctx.PageDims()
+	if err == nil && n <= len(dims) && dims[n-1].Width > 0 {
+		p.DPI = float64(p.Gray.Rect.Dx()) / (dims[n-1].Width / 72)
+		if dims[n-1].Width > dims[n-1].Height != (p.Gray.Rect.Dx() > p.Gray.Rect.Dy()) {
+			// Image drawn turned on the page; its long side spans the height.
+			p.DPI = float64(p.Gray.Rect.Dx()) / (dims[n-1].Height / 72)
+		}
+	}
+	p.Orientation = 1
+	return nil
+}

@@ -1,0 +1,44 @@
+package scan
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"image/png"
+
+	"github.com/sohoa/sohoa/pipeline/pdf"
+)
+
+func decodePNG(p *Page, data []byte) error {
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	p.DPI = pngDPI(data)
+	p.Gray = toGray(img)
+	// Plain gray or RGB PNGs carry zlib data that PDF's FlateDecode reads
+	// with the PNG predictors, so the scan's bytes go in untouched.
+	if emb, err := pdf.PNGImage(data); err == nil {
+		p.Embed = emb
+		return nil
+	}
+	p.Embed = flateImage(img)
+	p.Notes = append(p.Notes, "PNG re-encoded for PDF (palette, alpha, 16-bit or interlaced)")
+	return nil
+}
+
+// pngDPI reads the pHYs chunk, which states pixels per metre.
+func pngDPI(data []byte) float64 {
+	for i := 8; i+12 <= len(data); {
+		n := int(binary.BigEndian.Uint32(data[i:]))
+		typ := string(data[i+4 : i+8])
+		if n < 0 || i+12+n > len(data) || typ == "IDAT" {
+			return 0
+		}
+		if typ == "pHYs" && n == 9 && data[i+16] == 1 {
+			return float64(binary.BigEndian.Uint32(data[i+8:])) * 0.0254
+		}
+		i += 12 + n
+	}
+	return 0
+}

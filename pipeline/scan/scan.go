@@ -1,0 +1,201 @@
+// Package scan reads the files scanner stations produce (JPEG, PNG, TIFF
+// with one page per frame, and image-only PDFs) into pages: the luminance
+// the later stages measure and recognise, the resolution the page was
+// scanned at, and the original encoded image for the dossier PDF, so that a
+// JPEG scan reaches the dossier byte for byte rather than re-compressed.
+//
+// It is the pipeline's normalize stage. Files are probed first (format,
+// page count, pixel sizes: cheap, and enough to refuse a decompression
+// bomb before any pixel is allocated), then decoded one page at a time.
+package scan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+
+	"github.com/sohoa/sohoa/pipeline/pdf"
+)
+
+// Errors callers act on; every returned error wraps one of them and names
+// the file and page.
+var (
+	ErrUnsupported = errors.New("unsupported file")
+	ErrTooLarge    = errors.New("image over the pixel limit")
+	ErrCorrupt     = errors.New("corrupt or truncated image")
+	ErrChanged     = errors.New("file changed while it was being read")
+)
+
+// DefaultMaxPixels bounds one page's decoded size: A3 at 600 dpi is 70 MP,
+// so 120 MP leaves room for any real scan while refusing bombs that would
+// take gigabytes to decode.
+const DefaultMaxPixels = 120_000_000
+
+// AssumedDPI is used when a file records no resolution; flatbed scans at
+// desks are most often made at 300 dpi.
+const AssumedDPI = 300
+
+// Options bound what Open accepts.
+type Options struct {
+	MaxPixels int64 // per page; 0 means DefaultMaxPixels
+	MaxPages  int   // per file; 0 means 5000
+}
+
+func (o Options) maxPixels() int64 {
+	if o.MaxPixels <= 0 {
+		return DefaultMaxPixels
+	}
+	return o.MaxPixels
+}
+
+func (o Options) maxPages() int {
+	if o.MaxPages <= 0 {
+		return 5000
+	}
+	return o.MaxPages
+}
+
+// File is a probed scan file: its pages counted and sized, none decoded.
+type File struct {
+	Path   string
+	Format string // "jpeg", "png", "tiff" or "pdf"
+	SHA256 string // of the file's bytes
+	Size   int64
+	Pages  int
+	opt    Options
+	// tiff: offset of each frame's IFD; pdf: nothing needed beyond Pages.
+	ifds []int64
+}
+
+// Page is one decoded page.
+type Page struct {
+	Source string // the file's path
+	Number int    // 1-based page (frame) within the file
+	Format string
+	SHA256 string // of the whole source file
+	// Gray is the page's luminance as stored (EXIF orientation not yet
+	// applied), with its origin at (0, 0).
+	Gray *image.Gray
+	DPI  float64
+	// DPIAssumed is set when the file recorded no usable resolution and
+	// AssumedDPI was taken.
+	DPIAssumed bool
+	// Orientation is the EXIF orientation tag (1-8; 1 when absent).
+	Orientation int
+	// Embed is the image as it goes into the dossier PDF: the original
+	// encoded bytes when PDF can carry them, re-encoded otherwise.
+	Embed pdf.Image
+	// Notes say what was done to the image on the way, for the manifest.
+	Notes []string
+}
+
+// Open reads and probes a file. It fails on files that are not scans it can
+// read and on pages over the pixel limit, naming the file.
+func Open(path string, opt Options) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	sum := sha256.Sum256(data)
+	f := &File{Path: path, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), opt: opt}
+	f.Format, err = sniff(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	switch f.Format {
+	case "jpeg", "png":
+		f.Pages = 1
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)
+		}
+		if err := f.checkPixels(1, cfg.Width, cfg.Height); err != nil {
+			return nil, err
+		}
+	case "tiff":
+		if err := f.probeTIFF(data); err != nil {
+			return nil, err
+		}
+	case "pdf":
+		if err := f.probePDF(data); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func (f *File) checkPixels(page, w, h int) error {
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("%s page %d: %w: size %d×%d", f.Path, page, ErrCorrupt, w, h)
+	}
+	if px := int64(w) * int64(h); px > f.opt.maxPixels() {
+		return fmt.Errorf("%s page %d: %w: %d×%d is %.1f MP, limit %.1f MP",
+			f.Path, page, ErrTooLarge, w, h, float64(px)/1e6, float64(f.opt.maxPixels())/1e6)
+	}
+	return nil
+}
+
+// Page decodes page n (1-based). The file is read again, so that a run over
+// a large dossier holds one page's bytes at a time; if it no longer hashes
+// to what Open saw, the page fails rather than be recorded under a hash its
+// bytes do not have.
+func (f *File) Page(n int) (*Page, error) {
+	if n < 1 || n > f.Pages {
+		return nil, fmt.Errorf("%s: no page %d (file has %d)", f.Path, n, f.Pages)
+	}
+	data, err := os.ReadFile(f.Path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.SHA256 {
+		return nil, fmt.Errorf("%s: %w", f.Path, ErrChanged)
+	}
+	p := &Page{Source: f.Path, Number: n, Format: f.Format, SHA256: f.SHA256, Orientation: 1}
+	switch f.Format {
+	case "jpeg":
+		err = decodeJPEG(p, data)
+	case "png":
+		err = decodePNG(p, data)
+	case "tiff":
+		err = f.decodeTIFF(p, data, n)
+	case "pdf":
+		err = f.decodePDF(p, data, n)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s page %d: %w", f.Path, n, err)
+	}
+	if p.DPI < 50 || p.DPI > 4800 {
+		if p.DPI != 0 {
+			p.Notes = append(p.Notes, fmt.Sprintf("recorded resolution %.0f dpi is not credible", p.DPI))
+		}
+		p.DPI, p.DPIAssumed = AssumedDPI, true
+	}
+	return p, nil
+}
+
+// Name is the file's base name, how the manifest refers to a source.
+func (f *File) Name() string { return filepath.Base(f.Path) }
+
+func sniff(data []byte) (string, error) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
+		return "jpeg", nil
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return "png", nil
+	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
+		return "tiff", nil
+	case bytes.HasPrefix(data, []byte("II+\x00")), bytes.HasPrefix(data, []byte("MM\x00+")):
+		return "", fmt.Errorf("%w: BigTIFF is not supported; save as ordinary TIFF", ErrUnsupported)
+	case bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-")):
+		return "pdf", nil
+	case len(data) == 0:
+		return "", fmt.Errorf("%w: empty file", ErrUnsupported)
+	}
+	head := data[:min(len(data), 8)]
+	return "", fmt.Errorf("%w: not a JPEG, PNG, TIFF or PDF (starts with % x)", ErrUnsupported, head)
+}

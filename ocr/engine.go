@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/otiai10/gosseract/v2"
@@ -96,8 +97,31 @@ func NewEngine(lang string) (*Engine, error) {
 		c.Close()
 		return nil, fmt.Errorf("ocr: set language %q: %w", lang, err)
 	}
-	return &Engine{client: c, lang: lang}, nil
+	e := &Engine{client: c, lang: lang}
+	// gosseract loads the model on first use, redirecting the process's
+	// stderr while it does; two engines doing that at once can lose stderr
+	// for good. Load it here, one engine at a time, on a 1×1 page.
+	initMu.Lock()
+	defer initMu.Unlock()
+	if err := c.SetImageFromBytes([]byte("P5\n1 1\n255\n\xff")); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: load %s: %w", lang, err)
+	}
+	if _, err := c.Text(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: load model %s: %w", lang, err)
+	}
+	// Tesseract's library default is one uniform block; scans are pages
+	// with headings, columns and form fields, which the tesseract command
+	// (and every comparison with it) reads in automatic mode.
+	if err := c.SetPageSegMode(gosseract.PSM_AUTO); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: set page segmentation: %w", err)
+	}
+	return e, nil
 }
+
+var initMu sync.Mutex
 
 // Close frees the Tesseract instance.
 func (e *Engine) Close() error { return e.client.Close() }

@@ -3,8 +3,6 @@ package raster
 import (
 	"image"
 	"math"
-
-	"github.com/disintegration/imaging"
 )
 
 // AnalysisDPI is the resolution orientation and skew are measured at. At
@@ -13,23 +11,50 @@ import (
 // measurement touches a quarter of a 300-dpi page's pixels.
 const AnalysisDPI = 150
 
-// Thumbnail returns g reduced by area averaging so that its resolution is
-// about AnalysisDPI, and the scale factor used (thumbnail px per source px).
-// Pages already at or below that resolution are used as they are.
-func Thumbnail(g *image.Gray, dpi float64) (*image.Gray, float64) {
-	if dpi <= AnalysisDPI*1.1 {
+// Thumbnail returns g reduced by averaging f×f blocks, f being the whole
+// factor that brings dpi nearest AnalysisDPI (300 dpi → 2, 200 dpi → 1,
+// 600 dpi → 4), and f. Whole factors keep it one pass over the page with
+// no filter weights: it runs on every page, before anything else.
+func Thumbnail(g *image.Gray, dpi float64) (*image.Gray, int) {
+	f := max(1, int(math.Round(dpi/AnalysisDPI)))
+	if f == 1 {
 		return g, 1
 	}
-	s := AnalysisDPI / dpi
 	b := g.Bounds()
-	w, h := max(1, int(math.Round(float64(b.Dx())*s))), max(1, int(math.Round(float64(b.Dy())*s)))
-	small := imaging.Resize(g, w, h, imaging.Box)
+	w, h := b.Dx()/f, b.Dy()/f
 	out := image.NewGray(image.Rect(0, 0, w, h))
-	for i := range out.Pix {
-		// imaging returns NRGBA; gray input keeps R=G=B, so R is the value.
-		out.Pix[i] = small.Pix[4*i]
+	if f == 2 { // 300 dpi, the common case: two rows at a time
+		for ty := 0; ty < h; ty++ {
+			r0 := g.Pix[g.PixOffset(b.Min.X, b.Min.Y+2*ty):][:2*w]
+			r1 := g.Pix[g.PixOffset(b.Min.X, b.Min.Y+2*ty+1):][:2*w]
+			orow := out.Pix[ty*out.Stride:][:w]
+			for tx := range orow {
+				i := 2 * tx
+				orow[tx] = uint8((uint32(r0[i]) + uint32(r0[i+1]) + uint32(r1[i]) + uint32(r1[i+1]) + 2) >> 2)
+			}
+		}
+		return out, f
 	}
-	return out, float64(w) / float64(b.Dx())
+	sums := make([]uint32, w)
+	area := uint32(f * f)
+	for ty := 0; ty < h; ty++ {
+		clear(sums)
+		for dy := 0; dy < f; dy++ {
+			row := g.Pix[g.PixOffset(b.Min.X, b.Min.Y+ty*f+dy):][:w*f]
+			for tx := range sums {
+				var s uint32
+				for _, v := range row[tx*f : tx*f+f] {
+					s += uint32(v)
+				}
+				sums[tx] += s
+			}
+		}
+		orow := out.Pix[ty*out.Stride:][:w]
+		for x := range orow {
+			orow[x] = uint8(sums[x] / area)
+		}
+	}
+	return out, f
 }
 
 // Ink is the dark pixels of an analysis image: the text, lines, seals and
@@ -141,7 +166,7 @@ func Measure(k *Ink) Layout {
 		return Layout{}
 	}
 	// Coarse search on a sample of the ink, both axes.
-	sx, sy := sample(k, 60000)
+	sx, sy := sample(k.X, k.Y, 20000)
 	turned := make([]int32, len(sx)) // x of each point once turned clockwise
 	for i := range sx {
 		turned[i] = int32(k.H) - sy[i]
@@ -166,6 +191,7 @@ func Measure(k *Ink) Layout {
 		}
 		y = k.X
 	}
+	x, y = sample(x, y, 100000)
 	angle := refine(x, y, bestAngle)
 	up := upEvidence(x, y, angle)
 	l := Layout{Turns: bestTurn, Skew: angle, UpConfidence: math.Abs(up)}
@@ -175,15 +201,19 @@ func Measure(k *Ink) Layout {
 	return l
 }
 
-// sample returns at most n of the ink points, evenly spread.
-func sample(k *Ink, n int) ([]int32, []int32) {
-	step := max(1, len(k.X)/n)
-	var x, y []int32
-	for i := 0; i < len(k.X); i += step {
-		x = append(x, k.X[i])
-		y = append(y, k.Y[i])
+// sample returns about n of the points, evenly spread: angles are found
+// as well from a sample as from every ink pixel of a dense page.
+func sample(x, y []int32, n int) ([]int32, []int32) {
+	step := len(x) / n
+	if step <= 1 {
+		return x, y
 	}
-	return x, y
+	sx, sy := make([]int32, 0, n+1), make([]int32, 0, n+1)
+	for i := 0; i < len(x); i += step {
+		sx = append(sx, x[i])
+		sy = append(sy, y[i])
+	}
+	return sx, sy
 }
 
 // refine searches ±0.5° around a coarse angle in 0.05° steps, then fits a
@@ -230,24 +260,30 @@ func profileScore(x, y []int32, deg float64) float64 {
 
 // profile returns the projection and the key of bin 0.
 func profile(x, y []int32, deg float64) ([]int32, int) {
-	sin, cos := lineKeys(deg)
-	lo, hi := math.MaxInt, math.MinInt
-	keys := make([]int, len(x))
-	for i := range x {
-		// A line tilted counter-clockwise rises to the right (y falls), so
-		// y·cos + x·sin is constant along it.
-		k := int(math.Floor(float64(y[i])*cos + float64(x[i])*sin))
-		keys[i] = k
-		lo, hi = min(lo, k), max(hi, k)
-	}
-	if len(keys) == 0 {
+	if len(x) == 0 {
 		return nil, 0
 	}
-	bins := make([]int32, hi-lo+1)
-	for _, k := range keys {
-		bins[k-lo]++
+	sin, cos := lineKeys(deg)
+	// A line tilted counter-clockwise rises to the right (y falls), so
+	// y·cos + x·sin is constant along it. The key range follows from the
+	// points' bounding box, which saves a pass to find it.
+	var x0, x1, y0, y1 int32 = x[0], x[0], y[0], y[0]
+	for i := range x {
+		x0, x1 = min(x0, x[i]), max(x1, x[i])
+		y0, y1 = min(y0, y[i]), max(y1, y[i])
 	}
-	return bins, lo
+	lo := math.Inf(1)
+	hi := math.Inf(-1)
+	for _, c := range [][2]int32{{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}} {
+		k := float64(c[1])*cos + float64(c[0])*sin
+		lo, hi = math.Min(lo, k), math.Max(hi, k)
+	}
+	off := math.Floor(lo)
+	bins := make([]int32, int(hi-off)+2)
+	for i := range x {
+		bins[int(float64(y[i])*cos+float64(x[i])*sin-off)]++
+	}
+	return bins, int(off)
 }
 
 // upEvidence returns (above-below)/(above+below) summed over the text

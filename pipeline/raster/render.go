@@ -20,22 +20,71 @@ func Render(src *image.Gray, toSrc Affine, w, h int) *image.Gray {
 		renderExact(dst, src, toSrc)
 		return dst
 	}
+	// Walk each output row in 16.16 fixed point: two adds a pixel to find
+	// the source point, and integer weights for the four neighbours.
+	const one = 1 << 16
+	dx, dy := int64(math.Round(toSrc[0]*one)), int64(math.Round(toSrc[1]*one))
 	for y := 0; y < h; y++ {
-		// Sample at pixel centres; walk the row incrementally.
+		// Sample at pixel centres: output centre → source point, shifted by
+		// half a pixel so that integer coordinates are source centres.
 		fx, fy := toSrc.Apply(0.5, float64(y)+0.5)
-		fx -= 0.5
-		fy -= 0.5
+		px, py := int64(math.Round((fx-0.5)*one)), int64(math.Round((fy-0.5)*one))
 		row := dst.Pix[y*dst.Stride : y*dst.Stride+w]
-		for x := range row {
-			row[x] = bilinear(src, sw, sh, fx, fy)
-			fx += toSrc[0]
-			fy += toSrc[1]
+		// Inside [xa, xb) all four neighbours exist; only the margins need
+		// the careful sampler.
+		xa, xb := span(px, dx, int64(sw-1)<<16, w)
+		ya, yb := span(py, dy, int64(sh-1)<<16, w)
+		xa, xb = max(xa, ya), min(xb, yb)
+		if xb < xa {
+			xa, xb = w, w
+		}
+		for x := 0; x < xa; x++ {
+			row[x] = edge(src, sw, sh, float64(px+int64(x)*dx)/one, float64(py+int64(x)*dy)/one)
+		}
+		qx, qy := px+int64(xa)*dx, py+int64(xa)*dy
+		for x := xa; x < xb; x++ {
+			ax, ay := uint32(qx>>8)&0xff, uint32(qy>>8)&0xff // 8-bit weights
+			i := int(qy>>16)*src.Stride + int(qx>>16)
+			p0 := src.Pix[i : i+2]
+			p1 := src.Pix[i+src.Stride : i+src.Stride+2]
+			top := uint32(p0[0])*(256-ax) + uint32(p0[1])*ax
+			bot := uint32(p1[0])*(256-ax) + uint32(p1[1])*ax
+			row[x] = uint8((top*(256-ay) + bot*ay + 1<<15) >> 16)
+			qx += dx
+			qy += dy
+		}
+		for x := xb; x < w; x++ {
+			row[x] = edge(src, sw, sh, float64(px+int64(x)*dx)/one, float64(py+int64(x)*dy)/one)
 		}
 	}
 	return dst
 }
 
-func bilinear(src *image.Gray, sw, sh int, fx, fy float64) uint8 {
+// span returns the x range [a, b) within [0, w) where p + x·d lies in
+// [0, limit).
+func span(p, d, limit int64, w int) (int, int) {
+	if d == 0 {
+		if p >= 0 && p < limit {
+			return 0, w
+		}
+		return 0, 0
+	}
+	// Solve 0 <= p + x·d < limit for x, rounding inwards.
+	lo, hi := float64(-p)/float64(d), float64(limit-p)/float64(d)
+	if d < 0 {
+		lo, hi = hi, lo
+	}
+	a := int(math.Max(0, math.Ceil(lo+1e-9)))
+	b := int(math.Min(float64(w), math.Ceil(hi-1e-9)))
+	if b < a {
+		return 0, 0
+	}
+	return a, b
+}
+
+// edge samples bilinearly where some neighbours lie outside the source,
+// which counts as white paper.
+func edge(src *image.Gray, sw, sh int, fx, fy float64) uint8 {
 	x0f, y0f := math.Floor(fx), math.Floor(fy)
 	x0, y0 := int(x0f), int(y0f)
 	if x0 < -1 || y0 < -1 || x0 >= sw || y0 >= sh {
@@ -47,13 +96,6 @@ func bilinear(src *image.Gray, sw, sh int, fx, fy float64) uint8 {
 			return 255
 		}
 		return float64(src.Pix[y*src.Stride+x])
-	}
-	if x0 >= 0 && y0 >= 0 && x0+1 < sw && y0+1 < sh {
-		i := y0*src.Stride + x0
-		p := src.Pix[i : i+src.Stride+2]
-		top := float64(p[0]) + ax*(float64(p[1])-float64(p[0]))
-		bot := float64(p[src.Stride]) + ax*(float64(p[src.Stride+1])-float64(p[src.Stride]))
-		return uint8(top + ay*(bot-top) + 0.5)
 	}
 	top := px(x0, y0) + ax*(px(x0+1, y0)-px(x0, y0))
 	bot := px(x0, y0+1) + ax*(px(x0+1, y0+1)-px(x0, y0+1))

@@ -82,7 +82,7 @@ func decodeJPEG(p *Page, data []byte) error {
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return decodeError(err)
 	}
 	p.DPI, p.Orientation = info.dpi, info.orientation
 	p.Gray = toGray(img)

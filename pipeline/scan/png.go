@@ -3,7 +3,6 @@ package scan
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"image/png"
 
 	"github.com/sohoa/sohoa/pipeline/pdf"
@@ -12,7 +11,7 @@ import (
 func decodePNG(p *Page, data []byte) error {
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return decodeError(err)
 	}
 	p.DPI = pngDPI(data)
 	p.Gray = toGray(img)

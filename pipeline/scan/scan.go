@@ -16,10 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/jpeg"
+	"image/png"
 	"os"
 	"path/filepath"
 
 	"github.com/sohoa/sohoa/pipeline/pdf"
+	"golang.org/x/image/tiff"
 )
 
 // Errors callers act on; every returned error wraps one of them and names
@@ -180,6 +183,20 @@ func (f *File) Page(n int) (*Page, error) {
 
 // Name is the file's base name, how the manifest refers to a source.
 func (f *File) Name() string { return filepath.Base(f.Path) }
+
+// decodeError tells a file the decoders cannot read by design (12-bit or
+// arithmetic JPEG, CMYK TIFF ...) from one that is damaged.
+func decodeError(err error) error {
+	var (
+		je jpeg.UnsupportedError
+		pe png.UnsupportedError
+		te tiff.UnsupportedError
+	)
+	if errors.As(err, &je) || errors.As(err, &pe) || errors.As(err, &te) {
+		return fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	return fmt.Errorf("%w: %v", ErrCorrupt, err)
+}
 
 func sniff(data []byte) (string, error) {
 	switch {

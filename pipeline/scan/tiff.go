@@ -182,7 +182,7 @@ func (f *File) decodeTIFF(p *Page, data []byte, n int) error {
 	// whose header points at this page's IFD instead.
 	img, err := tiff.Decode(&frameView{data: data, order: t.order, ifd: uint32(f.ifds[n-1])})
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return decodeError(err)
 	}
 	p.DPI = d.dpi()
 	if o := d.uint(tagOrientation, 1); o >= 1 && o <= 8 {

@@ -1,0 +1,391 @@
+// Command ocrbench measures sohoa's OCR pipeline against the tesseract
+// command and OCRmyPDF on the same pages, in one run, and scores each by
+// character error rate against ground truth.
+//
+//	go run ./bench/ocrbench [-pages testdata/scans] [-gen 24] [-rounds 3]
+//
+// Pages come from a generator catalog (testdata/scans, and with -gen N that
+// many unseen pages made by testdata/gen with a fresh seed). Each tool runs
+// over all pages with every core busy; rounds interleave the tools so that
+// the shared machine's noise falls on all of them alike, and the median
+// round is reported. It prints seconds per page, pages per minute, CER of
+// the text each tool produced (the PDF text layer for the PDF makers),
+// bytes per page, and the ratios sohoa/tesseract and sohoa/OCRmyPDF; and
+// the quality floor: tesseract on the same pages straightened by hand with
+// the generator's known angles.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/png"
+	"log"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pipeline/pdf"
+	"github.com/sohoa/sohoa/pipeline/raster"
+	"github.com/sohoa/sohoa/pipeline/scan"
+)
+
+type catalogPage struct {
+	File     string  `json:"file"`
+	Page     int     `json:"page"`
+	DPI      float64 `json:"dpi"`
+	Skew     float64 `json:"skew_deg"`
+	Rotation int     `json:"rotation_deg"`
+	Blank    bool    `json:"blank"`
+	Truth    string  `json:"truth"`
+
+	dir   string // catalog's folder (its paths are relative to its parent)
+	img   string // single-page image for the tesseract command
+	class string
+	truth string
+}
+
+func main() {
+	pagesDir := flag.String("pages", "testdata/scans", "folder with catalog.json and the scans")
+	gen := flag.Int("gen", 24, "also generate this many unseen pages with testdata/gen (0: none)")
+	seed := flag.Int("seed", int(time.Now().Unix()%100000), "seed for the unseen pages")
+	rounds := flag.Int("rounds", 3, "timing rounds per tool")
+	jobs := flag.Int("jobs", runtime.NumCPU(), "parallel pages for every tool")
+	out := flag.String("out", "bench/results", "where inputs and outputs go")
+	flag.Parse()
+	log.SetFlags(0)
+
+	work, err := filepath.Abs(filepath.Join(*out, time.Now().Format("20060102-150405")))
+	check(err)
+	check(os.MkdirAll(work, 0o755))
+	pages := loadCatalog(*pagesDir)
+	if *gen > 0 {
+		dir := filepath.Join(work, "unseen")
+		run("go", "run", "./testdata/gen", "-out", dir, "-n", fmt.Sprint(*gen), "-seed", fmt.Sprint(*seed))
+		pages = append(pages, loadCatalog(dir)...)
+	}
+	pages = slices.DeleteFunc(pages, func(p *catalogPage) bool { return p.Blank })
+	prepare(pages, work)
+	log.Printf("%d pages (%d unseen, seed %d), %d jobs, %d rounds", len(pages), *gen, *seed, *jobs, *rounds)
+
+	sohoa := filepath.Join(work, "sohoa")
+	run("go", "build", "-o", sohoa, "./cmd/sohoa")
+	inputPDF := filepath.Join(work, "input.pdf")
+	writeImagePDF(pages, inputPDF)
+
+	hasOCRmyPDF := exec.Command("ocrmypdf", "--version").Run() == nil
+	tools := []*tool{
+		{name: "tesseract", run: func(r int) []string { return tesseractAll(pages, *jobs, filepath.Join(work, fmt.Sprintf("tess%d", r))) }},
+		{name: "sohoa", run: func(r int) []string {
+			dir := filepath.Join(work, fmt.Sprintf("sohoa%d", r))
+			var imgs []string
+			for _, p := range pages {
+				imgs = append(imgs, p.img)
+			}
+			args := append([]string{"ingest", "--quiet", "--jobs", fmt.Sprint(*jobs), "--out", dir, "--code", "BENCH"}, imgs...)
+			run(sohoa, args...)
+			return pdfPages(filepath.Join(dir, "BENCH.pdf"), len(pages))
+		}},
+	}
+	if hasOCRmyPDF {
+		tools = append(tools, &tool{name: "ocrmypdf", run: func(r int) []string {
+			o := filepath.Join(work, fmt.Sprintf("ocrmypdf%d.pdf", r))
+			run("ocrmypdf", "-q", "-l", "vie", "--deskew", "--rotate-pages", "--output-type", "pdfa",
+				"--jobs", fmt.Sprint(*jobs), inputPDF, o)
+			return pdfPages(o, len(pages))
+		}})
+	} else {
+		log.Print("ocrmypdf not installed (deploy/setup.sh --bench installs it): skipped")
+	}
+
+	for r := 0; r < *rounds; r++ {
+		for _, t := range tools {
+			start := time.Now()
+			t.texts = t.run(r)
+			t.secs = append(t.secs, time.Since(start).Seconds())
+			t.bytes = outputBytes(work, t.name, r)
+			log.Printf("round %d %-9s %.1f s", r+1, t.name, t.secs[len(t.secs)-1])
+		}
+	}
+	floor := straightenedFloor(pages, *jobs, filepath.Join(work, "straight"))
+	report(os.Stdout, pages, tools, floor)
+}
+
+type tool struct {
+	name  string
+	run   func(round int) []string
+	texts []string
+	secs  []float64
+	bytes int64
+}
+
+func (t *tool) median() float64 {
+	s := slices.Clone(t.secs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func loadCatalog(dir string) []*catalogPage {
+	b, err := os.ReadFile(filepath.Join(dir, "catalog.json"))
+	check(err)
+	var c []*catalogPage
+	check(json.Unmarshal(b, &c))
+	for _, p := range c {
+		p.dir = filepath.Dir(dir)
+		t, err := os.ReadFile(filepath.Join(p.dir, p.Truth))
+		check(err)
+		p.truth = string(t)
+		p.class = classify(p)
+	}
+	return c
+}
+
+// classify names the page classes the targets are stated for.
+func classify(p *catalogPage) string {
+	switch {
+	case p.Rotation == 180 && p.DPI < 250:
+		return "upside-down 200dpi"
+	case p.Rotation == 180:
+		return "upside-down"
+	case p.Rotation == 90 || p.Rotation == 270:
+		return "sideways"
+	case math.Abs(p.Skew) >= 5:
+		return "skew 5-15°"
+	case p.DPI < 200:
+		return "low dpi"
+	}
+	return "upright, skew <5°"
+}
+
+// prepare gives every page a single-image file the tesseract command reads:
+// JPEG and PNG pages as they are, frames of TIFF and PDF files extracted
+// as PNG (lossless, so no tool is handicapped).
+func prepare(pages []*catalogPage, work string) {
+	for i, p := range pages {
+		src := filepath.Join(p.dir, p.File)
+		ext := strings.ToLower(filepath.Ext(src))
+		if (ext == ".jpg" || ext == ".png") && p.Page == 1 {
+			p.img = src
+			continue
+		}
+		f, err := scan.Open(src, scan.Options{})
+		check(err)
+		pg, err := f.Page(p.Page)
+		check(err)
+		p.img = filepath.Join(work, "pages", fmt.Sprintf("%03d.png", i))
+		writePNG(p.img, pg.Gray, pg.DPI)
+	}
+}
+
+func writePNG(path string, g *image.Gray, dpi float64) {
+	check(os.MkdirAll(filepath.Dir(path), 0o755))
+	var buf bytes.Buffer
+	check(png.Encode(&buf, g))
+	b := buf.Bytes()
+	// Insert a pHYs chunk after IHDR so tesseract knows the resolution.
+	ppm := uint32(math.Round(dpi / 0.0254))
+	chunk := []byte{0, 0, 0, 9, 'p', 'H', 'Y', 's',
+		byte(ppm >> 24), byte(ppm >> 16), byte(ppm >> 8), byte(ppm),
+		byte(ppm >> 24), byte(ppm >> 16), byte(ppm >> 8), byte(ppm), 1}
+	crc := crc32.ChecksumIEEE(chunk[4:])
+	chunk = append(chunk, byte(crc>>24), byte(crc>>16), byte(crc>>8), byte(crc))
+	out := append(append(append([]byte{}, b[:33]...), chunk...), b[33:]...)
+	check(os.WriteFile(path, out, 0o644))
+}
+
+// writeImagePDF makes the image-only PDF OCRmyPDF takes, one page per
+// scan at its physical size, with the same encoded images sohoa embeds.
+func writeImagePDF(pages []*catalogPage, path string) {
+	f, err := os.Create(path)
+	check(err)
+	w, err := pdf.NewWriter(f, pdf.Info{Title: "bench input"})
+	check(err)
+	for _, p := range pages {
+		sf, err := scan.Open(p.img, scan.Options{})
+		check(err)
+		pg, err := sf.Page(1)
+		check(err)
+		k := 72 / pg.DPI
+		wpt, hpt := float64(pg.Gray.Rect.Dx())*k, float64(pg.Gray.Rect.Dy())*k
+		check(w.AddPage(pdf.Page{Width: wpt, Height: hpt, Image: pg.Embed, Matrix: [6]float64{wpt, 0, 0, hpt, 0, 0}}))
+	}
+	check(w.Close())
+	check(f.Close())
+}
+
+// tesseractAll runs `tesseract IMG - -l vie` on every page, jobs at a
+// time, each single-threaded as sohoa's engines are.
+func tesseractAll(pages []*catalogPage, jobs int, dir string) []string {
+	texts := make([]string, len(pages))
+	parallel(len(pages), jobs, func(i int) {
+		cmd := exec.Command("tesseract", pages[i].img, "-", "-l", "vie")
+		cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+		out, err := cmd.Output()
+		check(err)
+		texts[i] = string(out)
+	})
+	check(os.MkdirAll(dir, 0o755))
+	return texts
+}
+
+// straightenedFloor undoes each page's known rotation and skew exactly,
+// then runs the tesseract command: the best the OCR engine can do on the
+// page, whatever any tool's orientation and deskew achieve.
+func straightenedFloor(pages []*catalogPage, jobs int, dir string) []string {
+	texts := make([]string, len(pages))
+	parallel(len(pages), jobs, func(i int) {
+		p := pages[i]
+		f, err := scan.Open(p.img, scan.Options{})
+		check(err)
+		pg, err := f.Page(1)
+		check(err)
+		w, h := pg.Gray.Rect.Dx(), pg.Gray.Rect.Dy()
+		turn, ow, oh := raster.QuarterTurn((360-p.Rotation)/90, w, h)
+		m := turn.Then(raster.RotateAbout(-p.Skew, float64(ow)/2, float64(oh)/2))
+		img := filepath.Join(dir, fmt.Sprintf("%03d.png", i))
+		writePNG(img, raster.Render(pg.Gray, m.Invert(), ow, oh), pg.DPI)
+		cmd := exec.Command("tesseract", img, "-", "-l", "vie")
+		cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+		out, err := cmd.Output()
+		check(err)
+		texts[i] = string(out)
+	})
+	return texts
+}
+
+func parallel(n, jobs int, f func(int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// pdfPages returns each page's text layer as pdftotext reads it.
+func pdfPages(path string, n int) []string {
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").Output()
+	check(err)
+	texts := strings.Split(string(out), "\f")
+	if len(texts) < n {
+		log.Fatalf("%s: %d pages of text, want %d", path, len(texts), n)
+	}
+	return texts[:n]
+}
+
+func outputBytes(work, name string, round int) int64 {
+	var p string
+	switch name {
+	case "sohoa":
+		p = filepath.Join(work, fmt.Sprintf("sohoa%d", round), "BENCH.pdf")
+	case "ocrmypdf":
+		p = filepath.Join(work, fmt.Sprintf("ocrmypdf%d.pdf", round))
+	default:
+		return 0
+	}
+	st, err := os.Stat(p)
+	check(err)
+	return st.Size()
+}
+
+func report(w *os.File, pages []*catalogPage, tools []*tool, floor []string) {
+	n := float64(len(pages))
+	var tess, sohoa, ocrm *tool
+	for _, t := range tools {
+		switch t.name {
+		case "tesseract":
+			tess = t
+		case "sohoa":
+			sohoa = t
+		case "ocrmypdf":
+			ocrm = t
+		}
+	}
+	fmt.Fprintf(w, "\n%d pages, %d cores, median of %d rounds\n\n", len(pages), runtime.NumCPU(), len(tess.secs))
+	fmt.Fprintf(w, "| tool | s/page | pages/min | CER | marked letters wrong | bytes/page | sohoa ÷ tool (time) |\n|---|---|---|---|---|---|---|\n")
+	score := func(texts []string) ocr.Score {
+		var s ocr.Score
+		for i, p := range pages {
+			s = s.Add(ocr.Compare(p.truth, texts[i]))
+		}
+		return s
+	}
+	fs := score(floor)
+	fmt.Fprintf(w, "| tesseract, straightened by hand (quality floor) | | | %.4f | %.4f | | |\n", fs.CER(), fs.MarkErrorRate())
+	for _, t := range tools {
+		s := score(t.texts)
+		sec := t.median() / n
+		bpp := "—"
+		if t.bytes > 0 {
+			bpp = fmt.Sprintf("%.0f", float64(t.bytes)/n)
+		}
+		fmt.Fprintf(w, "| %s | %.3f | %.1f | %.4f | %.4f | %s | %.2f |\n", t.name, sec, 60/sec, s.CER(), s.MarkErrorRate(), bpp, sohoa.median()/t.median())
+	}
+	fmt.Fprintf(w, "\nsohoa/tesseract time ratio: %.3f (target ≤ 1.10)\n", sohoa.median()/tess.median())
+	if ocrm != nil {
+		fmt.Fprintf(w, "sohoa/OCRmyPDF time ratio: %.3f\n", sohoa.median()/ocrm.median())
+	}
+
+	// CER by page class: the target is sohoa within 2× the floor on each.
+	classes := map[string][]int{}
+	for i, p := range pages {
+		classes[p.class] = append(classes[p.class], i)
+	}
+	names := make([]string, 0, len(classes))
+	for c := range classes {
+		names = append(names, c)
+	}
+	slices.Sort(names)
+	fmt.Fprintf(w, "\n| page class | pages | floor CER | tesseract CER | sohoa CER | OCRmyPDF CER | sohoa ÷ floor |\n|---|---|---|---|---|---|---|\n")
+	for _, c := range names {
+		var f, tt, so, om ocr.Score
+		for _, i := range classes[c] {
+			f = f.Add(ocr.Compare(pages[i].truth, floor[i]))
+			tt = tt.Add(ocr.Compare(pages[i].truth, tess.texts[i]))
+			so = so.Add(ocr.Compare(pages[i].truth, sohoa.texts[i]))
+			if ocrm != nil {
+				om = om.Add(ocr.Compare(pages[i].truth, ocrm.texts[i]))
+			}
+		}
+		omc := "—"
+		if ocrm != nil {
+			omc = fmt.Sprintf("%.4f", om.CER())
+		}
+		ratio := so.CER() / math.Max(f.CER(), 1e-4)
+		fmt.Fprintf(w, "| %s | %d | %.4f | %.4f | %.4f | %s | %.2f |\n", c, len(classes[c]), f.CER(), tt.CER(), so.CER(), omc, ratio)
+	}
+}
+
+func run(name string, args ...string) {
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}

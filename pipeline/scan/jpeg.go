@@ -4,19 +4,19 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"image"
 	"image/jpeg"
+
+	"github.com/sohoa/sohoa/pipeline/pdf"
 )
 
 // jpegInfo is what the markers before the image data say.
 type jpegInfo struct {
-	components  int
 	dpi         float64
 	orientation int
 }
 
-// readJPEGMarkers walks the segments up to the first scan: SOF for the
-// component count, JFIF APP0 and Exif APP1 for resolution and orientation.
+// readJPEGMarkers walks the segments up to the first scan for JFIF APP0
+// and Exif APP1: resolution and orientation.
 // Exif wins over JFIF where both give a resolution, as cameras and most
 // scanner drivers write the real one there.
 func readJPEGMarkers(data []byte) (jpegInfo, error) {
@@ -44,10 +44,6 @@ func readJPEGMarkers(data []byte) (jpegInfo, error) {
 		case m == 0xDA: // start of scan: no more metadata
 			i = len(data)
 			continue
-		case m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC:
-			if len(seg) >= 6 {
-				info.components = int(seg[5])
-			}
 		case m == 0xE0 && bytes.HasPrefix(seg, []byte("JFIF\x00")) && len(seg) >= 12:
 			units, xd := seg[7], float64(binary.BigEndian.Uint16(seg[8:]))
 			switch units {
@@ -86,38 +82,8 @@ func decodeJPEG(p *Page, data []byte) error {
 	}
 	p.DPI, p.Orientation = info.dpi, info.orientation
 	p.Gray = toGray(img)
-	switch info.components {
-	case 1:
-		p.Embed = dctImage(img.Bounds(), "DeviceGray", data)
-	case 3:
-		p.Embed = dctImage(img.Bounds(), "DeviceRGB", data)
-	default:
-		// CMYK and YCCK JPEGs need an inverted Decode array in some
-		// writers' conventions and not in others'; a colour shift in an
-		// archived original is worse than one re-encode, so convert.
-		p.Embed, err = jpegImage(img, 92)
-		if err != nil {
-			return err
-		}
-		p.Notes = append(p.Notes, fmt.Sprintf("%d-component JPEG converted to RGB", info.components))
-	}
-	return nil
-}
-
-func dctImage(b image.Rectangle, cs string, data []byte) (img pdfImage) {
-	img.Width, img.Height = b.Dx(), b.Dy()
-	img.BitsPerComponent = 8
-	img.ColorSpace = cs
-	img.Filter = "DCTDecode"
-	img.Data = data
-	return img
-}
-
-func jpegImage(src image.Image, quality int) (pdfImage, error) {
-	var buf bytes.Buffer
-	rgb := toRGB(src)
-	if err := jpeg.Encode(&buf, rgb, &jpeg.Options{Quality: quality}); err != nil {
-		return pdfImage{}, fmt.Errorf("re-encode as JPEG: %w", err)
-	}
-	return dctImage(src.Bounds(), "DeviceRGB", buf.Bytes()), nil
+	// Every colour model Go decodes, PDF's DCTDecode reads too: the scan
+	// goes into the dossier byte for byte.
+	p.Embed, err = pdf.JPEGImage(data)
+	return err
 }

@@ -118,6 +118,12 @@ func NewEngine(lang string) (*Engine, error) {
 		c.Close()
 		return nil, fmt.Errorf("ocr: set page segmentation: %w", err)
 	}
+	// Tesseract narrates its work ("Detected 40 diacritics") on the
+	// process's output; the manifest is where results belong.
+	if err := c.SetVariable("debug_file", os.DevNull); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: silence tesseract: %w", err)
+	}
 	return e, nil
 }
 

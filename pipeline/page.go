@@ -32,10 +32,12 @@ type PageReport struct {
 	RotationConfidence float64 `json:"rotation_confidence"`
 	// Skew is the tilt found, counter-clockwise as seen, in degrees; the
 	// page was turned by -Skew to straighten it.
-	Skew          float64    `json:"skew_deg"`
-	Blank         bool       `json:"blank"`
-	LowDPI        bool       `json:"low_dpi"`
-	InkFraction   float64    `json:"ink_fraction"`
+	Skew        float64 `json:"skew_deg"`
+	Blank       bool    `json:"blank"`
+	LowDPI      bool    `json:"low_dpi"`
+	InkFraction float64 `json:"ink_fraction"`
+	// LeaderDots counts the form's dotted-line dots erased before OCR.
+	LeaderDots    int        `json:"leader_dots"`
 	OCRConfidence float64    `json:"ocr_confidence"`
 	Words         int        `json:"words"`
 	Text          string     `json:"text"`
@@ -55,7 +57,11 @@ type Processed struct {
 func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
 	r := PageReport{Source: f.Name(), SourcePage: n, SHA256: f.SHA256, Format: f.Format}
 	fail := func(stage string, err error) (*Processed, error) {
-		err = fmt.Errorf("%s %s page %d: %w", stage, f.Name(), n, err)
+		if stage == StageNormalize { // scan errors name the file and page
+			err = fmt.Errorf("%s: %w", stage, err)
+		} else {
+			err = fmt.Errorf("%s %s page %d: %w", stage, f.Name(), n, err)
+		}
 		r.Error = err.Error()
 		return &Processed{Report: r}, err
 	}
@@ -117,6 +123,17 @@ func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
 	}
 	r.Times.Deskew = ms(time.Since(t))
 
+	// clean: works in place, so never on the decoder's own pixels, which
+	// may be shared with the image embedded in the PDF.
+	t = time.Now()
+	if !r.Blank {
+		if straight == p.Gray {
+			straight = cloneGray(p.Gray)
+		}
+		r.LeaderDots = raster.RemoveLeaders(straight, p.DPI, ink.Threshold)
+	}
+	r.Times.Clean = ms(time.Since(t))
+
 	// ocr
 	t = time.Now()
 	var res ocr.Result
@@ -165,4 +182,12 @@ func pdfPage(p *scan.Page, toOut raster.Affine, ow, oh int, res *ocr.Result) pdf
 		page.Lines = append(page.Lines, l)
 	}
 	return page
+}
+
+func cloneGray(g *image.Gray) *image.Gray {
+	c := image.NewGray(g.Rect)
+	for y := 0; y < g.Rect.Dy(); y++ {
+		copy(c.Pix[y*c.Stride:(y+1)*c.Stride], g.Pix[y*g.Stride:])
+	}
+	return c
 }

@@ -8,8 +8,11 @@
 //     resolution) before any expensive work;
 //  4. deskew: straighten: one resampling pass that applies EXIF
 //     orientation, quarter turns and tilt together;
-//  5. ocr: recognise Vietnamese text, word by word;
-//  6. assemble: write the page into the dossier PDF, the original image
+//  5. clean: erase what misleads OCR but carries no text: the dotted
+//     leader lines of forms, which Tesseract otherwise reads as text fused
+//     to the values above them;
+//  6. ocr: recognise Vietnamese text, word by word;
+//  7. assemble: write the page into the dossier PDF, the original image
 //     drawn straight by the PDF's own transform and the recognised words
 //     laid invisibly over it.
 //
@@ -27,12 +30,13 @@ const (
 	StageOrient    = "orient"
 	StageAssess    = "assess"
 	StageDeskew    = "deskew"
+	StageClean     = "clean"
 	StageOCR       = "ocr"
 	StageAssemble  = "assemble"
 )
 
 // Stages lists the stages in the order a page goes through them.
-var Stages = []string{StageNormalize, StageOrient, StageAssess, StageDeskew, StageOCR, StageAssemble}
+var Stages = []string{StageNormalize, StageOrient, StageAssess, StageDeskew, StageClean, StageOCR, StageAssemble}
 
 // Defaults that run on one desk PC.
 const (
@@ -54,6 +58,7 @@ type StageTimes struct {
 	Orient    float64 `json:"orient"`
 	Assess    float64 `json:"assess"`
 	Deskew    float64 `json:"deskew"`
+	Clean     float64 `json:"clean"`
 	OCR       float64 `json:"ocr"`
 	Assemble  float64 `json:"assemble"`
 }

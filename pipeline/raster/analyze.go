@@ -66,6 +66,8 @@ type Ink struct {
 	// the mean ink. A blank page (paper, noise, a little show-through) has
 	// low contrast and Ink finds nothing on it.
 	Contrast float64
+	// Threshold is the gray level at or below which a pixel is ink.
+	Threshold uint8
 }
 
 // Fraction is the share of the image's pixels that are ink.
@@ -96,6 +98,7 @@ func FindInk(g *image.Gray) *Ink {
 	}
 	t, inkMean, paperMean := otsu(&hist)
 	k.Contrast = paperMean - inkMean
+	k.Threshold = uint8(t)
 	if k.Contrast < MinInkContrast {
 		return k
 	}

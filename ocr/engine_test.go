@@ -1,0 +1,80 @@
+package ocr
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	if err := SingleThreaded(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+func TestUnknownLanguage(t *testing.T) {
+	for _, lang := range []string{"xyz", "vie+nope", "../vie"} {
+		if _, err := NewEngine(lang); !errors.Is(err, ErrUnknownLanguage) {
+			t.Errorf("NewEngine(%q) = %v, want ErrUnknownLanguage", lang, err)
+		}
+	}
+}
+
+// TestRecognizeUprightPage reads a fixture page straight from the
+// generator and checks words, boxes and confidence come back with it.
+func TestRecognizeUprightPage(t *testing.T) {
+	f, err := os.Open("../testdata/scans/receipt-150.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := img.(*image.Gray)
+	if !ok {
+		t.Fatalf("fixture is %T, want gray", img)
+	}
+	truth, err := os.ReadFile("../testdata/truth/receipt-150.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := NewEngine("vie")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	res, err := eng.Recognize(g, 150)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Compare(string(truth), res.Text())
+	t.Logf("CER %.4f, marked letters wrong %d/%d, %d words, mean confidence %.1f", s.CER(), s.MarkErrors, s.MarkedChars, len(res.Words), res.MeanConfidence)
+	if s.CER() > 0.1 {
+		t.Errorf("CER %.4f on an upright page: recognition is broken\n%s", s.CER(), res.Text())
+	}
+	if res.MeanConfidence < 50 {
+		t.Errorf("mean confidence %.1f", res.MeanConfidence)
+	}
+	for _, w := range res.Words {
+		if !w.Box.In(g.Rect) || w.Box.Empty() || strings.TrimSpace(w.Text) == "" {
+			t.Fatalf("bad word %+v on a %v page", w, g.Rect)
+		}
+	}
+	// A second page through the same engine gives the same result: the
+	// engine is reused across pages and must not carry state between them.
+	again, err := eng.Recognize(g, 150)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Text() != res.Text() {
+		t.Error("the same page recognised twice gave different text")
+	}
+}

@@ -1,0 +1,57 @@
+package raster
+
+import (
+	"image"
+	"testing"
+)
+
+func TestRemoveLeaders(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 600, 100))
+	for i := range g.Pix {
+		g.Pix[i] = 240
+	}
+	dot := func(x, y int) {
+		for dy := 0; dy < 3; dy++ {
+			for dx := 0; dx < 3; dx++ {
+				g.Pix[(y+dy)*g.Stride+x+dx] = 10
+			}
+		}
+	}
+	// A leader: 30 dots at a 10-px pitch on y=50.
+	for k := 0; k < 30; k++ {
+		dot(100+10*k, 50)
+	}
+	// A dot-below mark on the same line, off the leader's grid.
+	dot(204, 50)
+	// Sentence punctuation: three dots far apart on y=20, and an ellipsis
+	// of three; neither is a leader.
+	dot(50, 20)
+	dot(250, 20)
+	dot(450, 20)
+	for k := 0; k < 3; k++ {
+		dot(500+8*k, 20)
+	}
+	// A letter with a dot below it, level with nothing.
+	for y := 70; y < 85; y++ {
+		for x := 20; x < 30; x++ {
+			g.Pix[y*g.Stride+x] = 10
+		}
+	}
+	dot(24, 88)
+
+	n := RemoveLeaders(g, 300, 128)
+	if n != 30 {
+		t.Errorf("erased %d dots, want the leader's 30", n)
+	}
+	ink := func(x, y int) bool { return g.Pix[(y+1)*g.Stride+x+1] < 128 }
+	for k := 0; k < 30; k++ {
+		if ink(100+10*k, 50) {
+			t.Errorf("leader dot %d left", k)
+		}
+	}
+	for _, p := range [][2]int{{204, 50}, {50, 20}, {250, 20}, {450, 20}, {500, 20}, {516, 20}, {24, 88}} {
+		if !ink(p[0], p[1]) {
+			t.Errorf("dot at %v erased, but it is not part of a leader", p)
+		}
+	}
+}

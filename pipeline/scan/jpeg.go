@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"image/color"
 	"image/jpeg"
 
 	"github.com/sohoa/sohoa/pipeline/pdf"
@@ -76,12 +77,22 @@ func decodeJPEG(p *Page, data []byte) error {
 	if err != nil {
 		return err
 	}
-	img, err := jpeg.Decode(bytes.NewReader(data))
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return decodeError(err)
 	}
 	p.DPI, p.Orientation = info.dpi, info.orientation
-	p.Gray = toGray(img)
+	// CMYK has no luminance channel to read alone.
+	if cfg.ColorModel != color.CMYKModel {
+		p.Gray = leptGray(leptJPEGLuma, data, 0, cfg.Width, cfg.Height)
+	}
+	if p.Gray == nil {
+		img, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			return decodeError(err)
+		}
+		p.Gray = toGray(img)
+	}
 	// Every colour model Go decodes, PDF's DCTDecode reads too: the scan
 	// goes into the dossier byte for byte.
 	p.Embed, err = pdf.JPEGImage(data)

@@ -154,10 +154,13 @@ func bilevelImage(g *image.Gray) pdfImage {
 	return pdfImage{Width: w, Height: h, BitsPerComponent: 1, ColorSpace: "DeviceGray", Filter: "FlateDecode", Data: deflate(raw)}
 }
 
+// deflate compresses for embedding. The fastest level: it runs on the
+// per-page path, and scans (paper texture, noise) gain little from harder
+// searching.
 func deflate(raw []byte) []byte {
 	var buf bytes.Buffer
-	zw := zlib.NewWriter(&buf)
-	zw.Write(raw) // writes to a bytes.Buffer cannot fail
+	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed) // a valid level
+	zw.Write(raw)                                      // writes to a bytes.Buffer cannot fail
 	zw.Close()
 	return buf.Bytes()
 }

@@ -9,16 +9,22 @@ import (
 )
 
 func decodePNG(p *Page, data []byte) error {
+	p.DPI = pngDPI(data)
+	// Plain gray or RGB PNGs carry zlib data that PDF's FlateDecode reads
+	// with the PNG predictors, so the scan's bytes go in untouched, and
+	// Leptonica can decode them (alpha it would not put on white paper).
+	if emb, err := pdf.PNGImage(data); err == nil {
+		p.Embed = emb
+		if p.Gray = leptGray(leptAny, data, 0, emb.Width, emb.Height); p.Gray != nil {
+			return nil
+		}
+	}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		return decodeError(err)
 	}
-	p.DPI = pngDPI(data)
 	p.Gray = toGray(img)
-	// Plain gray or RGB PNGs carry zlib data that PDF's FlateDecode reads
-	// with the PNG predictors, so the scan's bytes go in untouched.
-	if emb, err := pdf.PNGImage(data); err == nil {
-		p.Embed = emb
+	if p.Embed.Data != nil {
 		return nil
 	}
 	p.Embed = flateImage(img)

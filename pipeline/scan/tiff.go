@@ -10,12 +10,13 @@ import (
 
 // TIFF tags read here.
 const (
-	tagWidth          = 256
-	tagHeight         = 257
-	tagBitsPerSample  = 258
-	tagOrientation    = 274
-	tagXResolution    = 282
-	tagResolutionUnit = 296
+	tagWidth           = 256
+	tagHeight          = 257
+	tagBitsPerSample   = 258
+	tagOrientation     = 274
+	tagSamplesPerPixel = 277
+	tagXResolution     = 282
+	tagResolutionUnit  = 296
 )
 
 // tiffFile is a TIFF (or Exif) structure: a byte order and a chain of IFDs.
@@ -178,18 +179,33 @@ func (f *File) decodeTIFF(p *Page, data []byte, n int) error {
 	if err != nil {
 		return err
 	}
+	p.DPI = d.dpi()
+	if o := d.uint(tagOrientation, 1); o >= 1 && o <= 8 {
+		p.Orientation = int(o)
+	}
+	bilevel := d.uint(tagBitsPerSample, 1) == 1
+	// Gray and black-and-white frames (what document scanners write) embed
+	// from their luminance, which Leptonica decodes fastest. Leptonica
+	// may apply a frame's orientation tag itself, so tagged frames, and
+	// colour ones, take Go's decoder.
+	if d.uint(tagSamplesPerPixel, 1) == 1 && p.Orientation == 1 {
+		if p.Gray = leptGray(leptTIFF, data, n-1, int(d.uint(tagWidth, 0)), int(d.uint(tagHeight, 0))); p.Gray != nil {
+			if bilevel {
+				p.Embed = bilevelImage(p.Gray)
+			} else {
+				p.Embed = flateImage(p.Gray)
+			}
+			return nil
+		}
+	}
 	// x/image/tiff decodes the first IFD only; show it a view of the file
 	// whose header points at this page's IFD instead.
 	img, err := tiff.Decode(&frameView{data: data, order: t.order, ifd: uint32(f.ifds[n-1])})
 	if err != nil {
 		return decodeError(err)
 	}
-	p.DPI = d.dpi()
-	if o := d.uint(tagOrientation, 1); o >= 1 && o <= 8 {
-		p.Orientation = int(o)
-	}
 	p.Gray = toGray(img)
-	if d.uint(tagBitsPerSample, 1) == 1 {
+	if bilevel {
 		p.Embed = bilevelImage(p.Gray)
 	} else {
 		p.Embed = flateImage(img)

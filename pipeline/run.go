@@ -142,7 +142,7 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 	if opt.MaxPixels <= 0 {
 		opt.MaxPixels = scan.DefaultMaxPixels
 	}
-	if err := checkCode(opt.Code); err != nil {
+	if err := CheckCode(opt.Code); err != nil {
 		return nil, err
 	}
 	tools, err := toolVersions(opt.Lang)
@@ -295,8 +295,8 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 	return m, nil
 }
 
-// checkCode keeps the dossier code usable as a file name and object key.
-func checkCode(code string) error {
+// CheckCode keeps the dossier code usable as a file name and object key.
+func CheckCode(code string) error {
 	if code == "" {
 		return errors.New("dossier code is required")
 	}

@@ -77,6 +77,9 @@ func ingest(ctx context.Context, args []string) error {
 	case opt.MaxPixels < 1:
 		return usageError{fmt.Errorf("--max-pixels must be positive, got %d", opt.MaxPixels)}
 	}
+	if err := pipeline.CheckCode(opt.Code); err != nil {
+		return usageError{err}
+	}
 	if err := ocr.CheckLanguages(opt.Lang); err != nil {
 		return usageError{err}
 	}

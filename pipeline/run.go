@@ -193,23 +193,30 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 	for i := range results {
 		results[i] = make(chan *Processed, 1)
 	}
+	// Load every engine before any page is processed: gosseract points the
+	// process's stderr at /dev/null while a model loads, which would swallow
+	// progress lines printed meanwhile, and a broken model fails the run
+	// before any work is done.
+	engines := make([]*ocr.Engine, 0, min(opt.Jobs, max(1, len(jobs))))
+	defer func() {
+		for _, e := range engines {
+			e.Close()
+		}
+	}()
+	for range cap(engines) {
+		eng, err := ocr.NewEngine(opt.Lang)
+		if err != nil {
+			tmp.Close()
+			return nil, err
+		}
+		engines = append(engines, eng)
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
-	var engErr error
-	var engOnce sync.Once
-	for range min(opt.Jobs, max(1, len(jobs))) {
+	for _, eng := range engines {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			eng, err := ocr.NewEngine(opt.Lang)
-			if err != nil {
-				engOnce.Do(func() { engErr = err })
-				for i := range next {
-					results[i] <- &Processed{Report: PageReport{Error: err.Error()}}
-				}
-				return
-			}
-			defer eng.Close()
 			for i := range next {
 				p, _ := Process(jobs[i].file, jobs[i].n, eng)
 				results[i] <- p
@@ -233,7 +240,10 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		select {
 		case p = <-results[i]:
 		case <-ctx.Done():
+			// Workers finish the page in hand (their engines are closed
+			// on return) and the half-written PDF is removed.
 			tmp.Close()
+			wg.Wait()
 			return nil, ctx.Err()
 		}
 		done++
@@ -256,10 +266,6 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		}
 	}
 	wg.Wait()
-	if engErr != nil {
-		tmp.Close()
-		return nil, engErr
-	}
 
 	if len(m.Pages) > 0 {
 		if err := w.Close(); err != nil {

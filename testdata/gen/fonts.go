@@ -10,17 +10,14 @@ import (
 )
 
 // fontSets are tried in order; the first whose three faces cover every
-// Vietnamese letter wins. Liberation Serif is metric-compatible with Times
-// New Roman, the type official documents use, but only from version 2 on
-// does it carry Vietnamese (1.07, still packaged as fonts-liberation on
-// Debian 12, lacks ả and its kin). DejaVu Serif Condensed is the nearest
-// in width to Times among the fonts such a machine has.
+// Vietnamese letter wins. DejaVu Serif Condensed (Debian's
+// fonts-dejavu-extra, which deploy/setup.sh installs) comes first so that
+// the committed fixtures regenerate byte for byte on any machine: it is the
+// nearest in width to Times New Roman, the type official documents use.
+// Liberation Serif, metric-compatible with Times, carries Vietnamese only
+// from version 2 on (1.07, packaged as fonts-liberation on Debian 12, lacks
+// ả and its kin).
 var fontSets = [][3]string{
-	{
-		"/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
-		"/usr/share/fonts/truetype/liberation/LiberationSerif-Bold.ttf",
-		"/usr/share/fonts/truetype/liberation/LiberationSerif-Italic.ttf",
-	},
 	{
 		"/usr/share/fonts/truetype/dejavu/DejaVuSerifCondensed.ttf",
 		"/usr/share/fonts/truetype/dejavu/DejaVuSerifCondensed-Bold.ttf",
@@ -30,6 +27,11 @@ var fontSets = [][3]string{
 		"/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
 		"/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
 		"/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf",
+	},
+	{
+		"/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
+		"/usr/share/fonts/truetype/liberation/LiberationSerif-Bold.ttf",
+		"/usr/share/fonts/truetype/liberation/LiberationSerif-Italic.ttf",
 	},
 }
 

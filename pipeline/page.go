@@ -37,13 +37,25 @@ type PageReport struct {
 	LowDPI      bool    `json:"low_dpi"`
 	InkFraction float64 `json:"ink_fraction"`
 	// LeaderDots counts the form's dotted-line dots erased before OCR.
-	LeaderDots    int        `json:"leader_dots"`
-	OCRConfidence float64    `json:"ocr_confidence"`
-	Words         int        `json:"words"`
-	Text          string     `json:"text"`
-	Warnings      []string   `json:"warnings,omitempty"`
-	Error         string     `json:"error,omitempty"`
-	Times         StageTimes `json:"ms"`
+	LeaderDots    int     `json:"leader_dots"`
+	OCRConfidence float64 `json:"ocr_confidence"`
+	Words         int     `json:"words"`
+	Text          string  `json:"text"`
+	// WordBoxes locate each word on the straightened page, in pixels at
+	// DPI, with its line (numbered from 0 in reading order): what later
+	// extraction of names, dates and ID numbers works from.
+	WordBoxes []WordBox  `json:"word_boxes,omitempty"`
+	Warnings  []string   `json:"warnings,omitempty"`
+	Error     string     `json:"error,omitempty"`
+	Times     StageTimes `json:"ms"`
+}
+
+// WordBox is one recognised word in the manifest.
+type WordBox struct {
+	Text       string  `json:"text"`
+	Box        [4]int  `json:"box"` // x0, y0, x1, y1
+	Confidence float64 `json:"conf"`
+	Line       int     `json:"line"`
 }
 
 // Processed is a page through every stage but assembly.
@@ -82,12 +94,12 @@ func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
 
 	// orient: measured on a small copy in the file's display frame.
 	t = time.Now()
-	thumb, _ := raster.Thumbnail(p.Gray, p.DPI)
+	thumb, factor := raster.Thumbnail(p.Gray, p.DPI)
 	exifT, tw, th := raster.EXIF(p.Orientation, thumb.Rect.Dx(), thumb.Rect.Dy())
 	if exifT != raster.Identity {
 		thumb = raster.Render(thumb, exifT.Invert(), tw, th)
 	}
-	ink := raster.FindInk(thumb)
+	ink := raster.FindInk(thumb, p.DPI/float64(factor))
 	layout := raster.Measure(ink)
 	r.Times.Orient = ms(time.Since(t))
 
@@ -147,6 +159,12 @@ func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
 	r.OCRConfidence = res.MeanConfidence
 	r.Words = len(res.Words)
 	r.Text = res.Text()
+	for i, line := range res.Lines() {
+		for _, w := range line {
+			r.WordBoxes = append(r.WordBoxes, WordBox{Text: w.Text, Confidence: w.Confidence, Line: i,
+				Box: [4]int{w.Box.Min.X, w.Box.Min.Y, w.Box.Max.X, w.Box.Max.Y}})
+		}
+	}
 	r.Times.OCR = ms(time.Since(t))
 
 	return &Processed{Report: r, PDF: pdfPage(p, toOut, ow, oh, &res)}, nil

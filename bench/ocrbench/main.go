@@ -32,6 +32,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sohoa/sohoa/ocr"
@@ -117,8 +119,10 @@ func main() {
 
 	for r := 0; r < *rounds; r++ {
 		for _, t := range tools {
+			peakRSS.Store(0)
 			start := time.Now()
 			t.texts = t.run(r)
+			t.rss = max(t.rss, peakRSS.Load())
 			t.secs = append(t.secs, time.Since(start).Seconds())
 			t.bytes = outputBytes(work, t.name, r)
 			log.Printf("round %d %-31s %.1f s", r+1, t.name, t.secs[len(t.secs)-1])
@@ -133,6 +137,7 @@ type tool struct {
 	texts []string
 	secs  []float64
 	bytes int64
+	rss   int64 // KiB, largest over rounds
 }
 
 func (t *tool) median() float64 {
@@ -238,6 +243,7 @@ func tesseractAll(imgs []string, jobs int) []string {
 		cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
 		out, err := cmd.Output()
 		check(err)
+		noteRSS(cmd)
 		texts[i] = string(out)
 	})
 	return texts
@@ -326,7 +332,7 @@ func report(w *os.File, pages []*catalogPage, tools []*tool) {
 	}
 	floor := straight.texts
 	fmt.Fprintf(w, "\n%d pages, %d cores, median of %d rounds\n\n", len(pages), runtime.NumCPU(), len(tess.secs))
-	fmt.Fprintf(w, "| tool | s/page | pages/min | CER | marked letters wrong | bytes/page | sohoa ÷ tool (time) |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| tool | s/page | pages/min | CER | marked letters wrong | bytes/page | peak RSS of a process | sohoa ÷ tool (time) |\n|---|---|---|---|---|---|---|---|\n")
 	score := func(texts []string) ocr.Score {
 		var s ocr.Score
 		for i, p := range pages {
@@ -341,7 +347,7 @@ func report(w *os.File, pages []*catalogPage, tools []*tool) {
 		if t.bytes > 0 {
 			bpp = fmt.Sprintf("%.0f", float64(t.bytes)/n)
 		}
-		fmt.Fprintf(w, "| %s | %.3f | %.1f | %.4f | %.4f | %s | %.2f |\n", t.name, sec, 60/sec, s.CER(), s.MarkErrorRate(), bpp, sohoa.median()/t.median())
+		fmt.Fprintf(w, "| %s | %.3f | %.1f | %.4f | %.4f | %s | %.0f MiB | %.2f |\n", t.name, sec, 60/sec, s.CER(), s.MarkErrorRate(), bpp, float64(t.rss)/1024, sohoa.median()/t.median())
 	}
 	fmt.Fprintf(w, "\nsohoa/tesseract time ratio: %.3f (target ≤ 1.10)\n", sohoa.median()/tess.median())
 	fmt.Fprintf(w, "sohoa/tesseract on straightened pages (the same OCR work): %.3f\n", sohoa.median()/straight.median())
@@ -384,6 +390,22 @@ func run(name string, args ...string) {
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		log.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+	noteRSS(cmd)
+}
+
+// peakRSS is the largest resident set, in KiB, of any process a tool ran
+// in the current round (with its own children, as wait4 reports them).
+var peakRSS atomic.Int64
+
+func noteRSS(cmd *exec.Cmd) {
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		for {
+			cur := peakRSS.Load()
+			if ru.Maxrss <= cur || peakRSS.CompareAndSwap(cur, ru.Maxrss) {
+				return
+			}
+		}
 	}
 }
 

@@ -56,7 +56,7 @@ func TestMeasureFindsTurnsAndSkew(t *testing.T) {
 		tilt := RotateAbout(tc.skew, float64(b.Dx())/2, float64(b.Dy())/2)
 		turn, tw, th := QuarterTurn(-tc.turns, b.Dx(), b.Dy())
 		scanned := Render(page, tilt.Then(turn).Invert(), tw, th)
-		l := Measure(FindInk(scanned))
+		l := Measure(FindInk(scanned, 150))
 		if l.Turns != tc.turns {
 			t.Errorf("turned %d, tilted %.1f°: found %d turns", tc.turns, tc.skew, l.Turns)
 			continue
@@ -81,7 +81,7 @@ func TestBlankPageHasNoInk(t *testing.T) {
 	for i := 0; i < 30; i++ { // faint show-through
 		g.Pix[r.IntN(len(g.Pix))] = 200
 	}
-	if k := FindInk(g); len(k.X) != 0 {
+	if k := FindInk(g, 150); len(k.X) != 0 {
 		t.Errorf("blank paper: found %d ink pixels (contrast %.0f)", len(k.X), k.Contrast)
 	}
 }

@@ -38,7 +38,7 @@ func BenchmarkMeasure(b *testing.B) {
 	g := loadGray(b, "/tmp/t1.jpg")
 	th, _ := Thumbnail(g, 300)
 	for b.Loop() {
-		Measure(FindInk(th))
+		Measure(FindInk(th, 150))
 	}
 }
 

@@ -39,7 +39,7 @@ func RemoveLeaders(g *image.Gray, dpi float64, threshold uint8) int {
 	// to 2.5 mm so that dots under a letter's descender (which merge into
 	// the letter and are not candidates) do not end the row.
 	maxGap := int32(math.Round(dpi * 2.5 / 25.4))
-	blobs := components(g, threshold)
+	_, blobs, _ := components(g, threshold)
 	var dots []blob
 	for _, b := range blobs {
 		if b.x1-b.x0 < maxDot && b.y1-b.y0 < maxDot {
@@ -160,8 +160,9 @@ func evenPitch(dots []blob, idx []int) (int32, bool) {
 
 // components labels the 8-connected ink blobs of g by union-find over
 // horizontal runs: one pass over the pixels, and memory in proportion to
-// the runs rather than the page.
-func components(g *image.Gray, threshold uint8) []blob {
+// the runs rather than the page. It returns the runs, the blobs, and for
+// each run the index of its blob.
+func components(g *image.Gray, threshold uint8) ([]run, []blob, []int32) {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	var runs []run
 	prevStart, prevEnd := 0, 0
@@ -193,23 +194,25 @@ func components(g *image.Gray, threshold uint8) []blob {
 		}
 		prevStart, prevEnd = start, len(runs)
 	}
-	idx := make(map[int32]int)
+	// Roots come before their runs (union keeps the smaller index), so one
+	// pass numbers the blobs.
+	of := make([]int32, len(runs))
 	var blobs []blob
 	for i := range runs {
 		root := find(runs, int32(i))
 		r := runs[i]
-		k, ok := idx[root]
-		if !ok {
-			k = len(blobs)
-			idx[root] = k
+		if root == int32(i) {
+			of[i] = int32(len(blobs))
 			blobs = append(blobs, blob{x0: r.x0, y0: r.y, x1: r.x1, y1: r.y})
+		} else {
+			of[i] = of[root]
 		}
-		b := &blobs[k]
+		b := &blobs[of[i]]
 		b.x0, b.x1 = min(b.x0, r.x0), max(b.x1, r.x1)
 		b.y0, b.y1 = min(b.y0, r.y), max(b.y1, r.y)
 		b.n += r.x1 - r.x0 + 1
 	}
-	return blobs
+	return runs, blobs, of
 }
 
 func find(runs []run, i int32) int32 {

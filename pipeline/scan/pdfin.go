@@ -8,6 +8,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
 // readPDF parses a PDF under resource limits derived from the pixel limit:
@@ -69,21 +70,31 @@ func (f *File) probePDF(data []byte) error {
 		}
 	}
 	f.Pages = ctx.PageCount
+	f.pdf = ctx
 	return nil
 }
 
-func (f *File) decodePDF(p *Page, data []byte, n int) error {
-	ctx, err := f.readPDF(data)
-	if err != nil {
-		return err
-	}
+func (f *File) decodePDF(p *Page, _ []byte, n int) error {
+	f.mu.Lock()
+	ctx := f.pdf
 	im, err := pageImage(ctx, n, false)
+	var enc []byte
+	if err == nil {
+		enc, err = io.ReadAll(im.Reader)
+		if err != nil {
+			err = fmt.Errorf("%w: read image: %v", ErrCorrupt, err)
+		}
+	}
+	var dims []types.Dim
+	if err == nil {
+		dims, err = ctx.PageDims()
+		if err != nil {
+			err = fmt.Errorf("%w: page sizes: %v", ErrCorrupt, err)
+		}
+	}
+	f.mu.Unlock()
 	if err != nil {
 		return err
-	}
-	enc, err := io.ReadAll(im.Reader)
-	if err != nil {
-		return fmt.Errorf("%w: read image: %v", ErrCorrupt, err)
 	}
 	switch im.FileType {
 	case "jpg":
@@ -98,8 +109,7 @@ func (f *File) decodePDF(p *Page, data []byte, n int) error {
 	}
 	// The page box, not any tag inside the image, says how large the
 	// paper was.
-	dims, err := ctx.PageDims()
-	if err == nil && n <= len(dims) && dims[n-1].Width > 0 {
+	if n <= len(dims) && dims[n-1].Width > 0 {
 		p.DPI = float64(p.Gray.Rect.Dx()) / (dims[n-1].Width / 72)
 		if dims[n-1].Width > dims[n-1].Height != (p.Gray.Rect.Dx() > p.Gray.Rect.Dy()) {
 			// Image drawn turned on the page; its long side spans the height.

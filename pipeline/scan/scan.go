@@ -20,7 +20,9 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"sync"
 
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/sohoa/sohoa/pipeline/pdf"
 	"golang.org/x/image/tiff"
 )
@@ -71,8 +73,15 @@ type File struct {
 	Size   int64
 	Pages  int
 	opt    Options
-	// tiff: offset of each frame's IFD; pdf: nothing needed beyond Pages.
+	// tiff: offset of each frame's IFD.
 	ifds []int64
+	// Multi-page files keep the bytes Open read and hashed: decoding them
+	// page by page from a fresh read would re-hash the whole file for every
+	// page. A PDF keeps its parsed form too, which pdfcpu does not promise
+	// to be safe for concurrent use: mu serialises extraction.
+	data []byte
+	mu   sync.Mutex
+	pdf  *model.Context
 }
 
 // Page is one decoded page.
@@ -129,6 +138,9 @@ func Open(path string, opt Options) (*File, error) {
 			return nil, err
 		}
 	}
+	if f.Pages > 1 || f.Format == "pdf" {
+		f.data = data
+	}
 	return f, nil
 }
 
@@ -143,21 +155,25 @@ func (f *File) checkPixels(page, w, h int) error {
 	return nil
 }
 
-// Page decodes page n (1-based). The file is read again, so that a run over
-// a large dossier holds one page's bytes at a time; if it no longer hashes
-// to what Open saw, the page fails rather than be recorded under a hash its
-// bytes do not have.
+// Page decodes page n (1-based); it is safe for concurrent use. A
+// single-page file is read again, so that a run over a large dossier holds
+// one page's bytes at a time; if it no longer hashes to what Open saw, the
+// page fails rather than be recorded under a hash its bytes do not have.
 func (f *File) Page(n int) (*Page, error) {
 	if n < 1 || n > f.Pages {
 		return nil, fmt.Errorf("%s: no page %d (file has %d)", f.Path, n, f.Pages)
 	}
-	data, err := os.ReadFile(f.Path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", f.Path, err)
+	data := f.data
+	if data == nil {
+		var err error
+		if data, err = os.ReadFile(f.Path); err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.Path, err)
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.SHA256 {
+			return nil, fmt.Errorf("%s: %w", f.Path, ErrChanged)
+		}
 	}
-	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.SHA256 {
-		return nil, fmt.Errorf("%s: %w", f.Path, ErrChanged)
-	}
+	var err error
 	p := &Page{Source: f.Path, Number: n, Format: f.Format, SHA256: f.SHA256, Orientation: 1}
 	switch f.Format {
 	case "jpeg":

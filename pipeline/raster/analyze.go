@@ -112,6 +112,12 @@ func FindInk(g *image.Gray, dpi float64) *Ink {
 	minH := int32(math.Ceil(dpi * 1.2 / 25.4))
 	minW := int32(math.Ceil(dpi * 4 / 25.4))
 	runs, blobs, of := components(g, k.Threshold)
+	n := 0
+	for _, r := range runs {
+		n += int(r.x1 - r.x0 + 1)
+	}
+	k.X, k.Y = make([]int32, 0, n), make([]int32, 0, n)
+	k.LX, k.LY = make([]int32, 0, n), make([]int32, 0, n)
 	for i, r := range runs {
 		bl := blobs[of[i]]
 		letter := bl.y1-bl.y0+1 >= minH || bl.x1-bl.x0+1 >= minW
@@ -181,23 +187,23 @@ func Measure(k *Ink) Layout {
 	if len(k.LX) == 0 {
 		return Layout{}
 	}
-	// Coarse search, both axes, in 0.5° steps on the letters' ink pooled
-	// into 2×2 cells: at half the resolution a text line's peak is twice
-	// as wide in angle, so a step cannot step over it, and there are a
-	// quarter as many points. (A strided sample of the pixels would not do:
-	// it aliases with the rows and makes the profile across columns look
-	// sharp.)
-	cx, cy, cw := pool(k.LX, k.LY, k.W, k.H)
+	// Coarse search, both axes, in 1° steps on the letters' ink pooled
+	// into 4×4 cells: at a quarter of the resolution a text line's peak is
+	// four times as wide in angle, so a step cannot step over it, and the
+	// points are few. (A strided sample of the pixels would not do: it
+	// aliases with the rows and makes the profile across columns look
+	// sharp.) Then 0.25° steps within a degree of the best, on 2×2 cells.
+	cx, cy, cw := pool(k.LX, k.LY, k.W, k.H, 4)
 	turned := make([]int32, len(cx)) // x of each cell once turned clockwise
 	for i := range cx {
-		turned[i] = int32((k.H+1)/2) - cy[i]
+		turned[i] = int32((k.H+3)/4) - cy[i]
 	}
 	bestScore, bestAngle, bestTurn := -1.0, 0.0, 0
 	for _, tc := range []struct {
 		turn int
 		x, y []int32
 	}{{0, cx, cy}, {1, turned, cx}} {
-		for a := -MaxSkew; a <= MaxSkew+1e-9; a += 0.5 {
+		for a := -MaxSkew; a <= MaxSkew+1e-9; a++ {
 			if s := profileScore(tc.x, tc.y, cw, a); s > bestScore {
 				bestScore, bestAngle, bestTurn = s, a, tc.turn
 			}
@@ -216,7 +222,19 @@ func Measure(k *Ink) Layout {
 		return tx, x
 	}
 	x, y := frame(k.LX, k.LY)
-	angle := refine(x, y, bestAngle)
+	fw, fh := k.W, k.H
+	if bestTurn == 1 {
+		fw, fh = k.H+1, k.W
+	}
+	px, py, pw := pool(x, y, fw, fh, 2)
+	angle := bestAngle
+	best := -1.0
+	for a := bestAngle - 1; a <= bestAngle+1+1e-9; a += 0.25 {
+		if s := profileScore(px, py, pw, a); s > best {
+			best, angle = s, a
+		}
+	}
+	angle = refine(x, y, angle)
 	x, y = frame(k.X, k.Y)
 	up := upEvidence(x, y, angle)
 	l := Layout{Turns: bestTurn, Skew: angle, UpConfidence: math.Abs(up)}
@@ -226,13 +244,13 @@ func Measure(k *Ink) Layout {
 	return l
 }
 
-// pool counts points into 2×2 cells and returns the occupied cells with
-// their counts as weights.
-func pool(x, y []int32, w, h int) (px, py, pw []int32) {
-	cw, ch := (w+1)/2, (h+1)/2
+// pool counts the points of a w×h image into f×f cells and returns the
+// occupied cells with their counts as weights.
+func pool(x, y []int32, w, h, f int) (px, py, pw []int32) {
+	cw, ch := (w+f-1)/f, (h+f-1)/f
 	grid := make([]int32, cw*ch)
 	for i := range x {
-		grid[int(y[i]>>1)*cw+int(x[i]>>1)]++
+		grid[int(y[i])/f*cw+int(x[i])/f]++
 	}
 	for i, n := range grid {
 		if n > 0 {
@@ -244,11 +262,11 @@ func pool(x, y []int32, w, h int) (px, py, pw []int32) {
 	return px, py, pw
 }
 
-// refine searches ±0.5° around a coarse angle in 0.05° steps, then fits a
+// refine searches ±0.2° around an angle in 0.05° steps, then fits a
 // parabola through the best step and its neighbours for the sub-step peak.
 func refine(x, y []int32, coarse float64) float64 {
 	const step = 0.05
-	n := int(math.Round(0.5 / step))
+	n := int(math.Round(0.2 / step))
 	scores := make([]float64, 2*n+1)
 	best := n
 	for i := range scores {

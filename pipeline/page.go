@@ -107,7 +107,7 @@ func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
 	t = time.Now()
 	r.InkFraction = math.Round(ink.Fraction()*1e5) / 1e5
 	r.Blank = ink.Fraction() < BlankInk
-	r.LowDPI = p.DPI < MinDPI
+	r.LowDPI = math.Round(p.DPI) < MinDPI // pHYs in px/m gives 199.9996 for 200
 	if r.Blank {
 		r.Warnings = append(r.Warnings, "blank page")
 		layout = raster.Layout{} // nothing to measure orientation by

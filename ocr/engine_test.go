@@ -77,4 +77,14 @@ func TestRecognizeUprightPage(t *testing.T) {
 	if again.Text() != res.Text() {
 		t.Error("the same page recognised twice gave different text")
 	}
+	// A width that is not a whole number of Leptonica's 4-pixel words, and
+	// a sub-image whose rows do not start at its buffer's start.
+	odd := g.SubImage(image.Rect(3, 0, g.Rect.Dx(), g.Rect.Dy())).(*image.Gray)
+	res3, err := eng.Recognize(odd, 150)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s3 := Compare(string(truth), res3.Text()); s3.CER() > s.CER()+0.01 {
+		t.Errorf("odd-width page: CER %.4f, full page %.4f", s3.CER(), s.CER())
+	}
 }

@@ -7,12 +7,16 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pipeline"
 	"github.com/sohoa/sohoa/pipeline/scan"
 )
+
+// cpuProfile is where --cpuprofile writes; empty means no profiling.
+var cpuProfile string
 
 func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
@@ -23,6 +27,7 @@ func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet 
 	fs.IntVar(&opt.Jobs, "jobs", runtime.NumCPU(), "pages processed in parallel, one Tesseract instance each")
 	fs.Int64Var(&opt.MaxPixels, "max-pixels", scan.DefaultMaxPixels, "refuse pages larger than this many pixels (decompression-bomb guard)")
 	fs.BoolVar(quiet, "quiet", false, "print only the summary and errors")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	return fs
 }
 
@@ -86,6 +91,17 @@ func ingest(ctx context.Context, args []string) error {
 	files, err := pipeline.Inputs(fs.Args())
 	if err != nil {
 		return err
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	prog := newProgress(os.Stderr, quiet)
 	m, err := pipeline.Ingest(ctx, files, out, opt, prog.event)

@@ -90,7 +90,7 @@ func ingestFixtures(t *testing.T) (*Manifest, string) {
 			t.Fatal(err)
 		}
 		ingested.dir = dir
-		ingested.m, ingested.err = Ingest(context.Background(), files, dir, Options{Code: "HS-TEST-0001"}, nil)
+		ingested.m, ingested.err = Ingest(context.Background(), files, dir, Options{Code: "HS-TEST-0001", OCRDPI: DefaultOCRDPI}, nil)
 	}
 	if ingested.err != nil {
 		t.Fatalf("ingest testdata/scans: %v", ingested.err)

@@ -36,6 +36,9 @@ type PageReport struct {
 	Blank       bool    `json:"blank"`
 	LowDPI      bool    `json:"low_dpi"`
 	InkFraction float64 `json:"ink_fraction"`
+	// OCRDPI is the resolution of the straightened raster OCR read; word
+	// boxes are in its pixels.
+	OCRDPI float64 `json:"ocr_dpi"`
 	// LeaderDots counts the form's dotted-line dots erased before OCR.
 	LeaderDots    int     `json:"leader_dots"`
 	OCRConfidence float64 `json:"ocr_confidence"`
@@ -64,9 +67,9 @@ type Processed struct {
 	PDF    pdf.Page
 }
 
-// Process takes page n of f through normalize, orient, assess, deskew and
-// ocr. eng is the calling worker's own OCR engine.
-func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
+// Process takes page n of f through normalize, orient, assess, deskew,
+// clean and ocr. eng is the calling worker's own OCR engine.
+func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, error) {
 	r := PageReport{Source: f.Name(), SourcePage: n, SHA256: f.SHA256, Format: f.Format}
 	fail := func(stage string, err error) (*Processed, error) {
 		if stage == StageNormalize { // scan errors name the file and page
@@ -129,6 +132,13 @@ func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
 	if math.Abs(layout.Skew) >= minSkew {
 		toOut = toOut.Then(raster.RotateAbout(-layout.Skew, float64(ow)/2, float64(oh)/2))
 	}
+	r.OCRDPI = math.Round(p.DPI)
+	if maxOCR := float64(opt.OCRDPI); maxOCR > 0 && r.OCRDPI > maxOCR {
+		s := maxOCR / p.DPI
+		toOut = toOut.Then(raster.Scale(s, s))
+		ow, oh = int(math.Round(float64(ow)*s)), int(math.Round(float64(oh)*s))
+		r.OCRDPI = maxOCR
+	}
 	straight := p.Gray
 	if toOut != raster.Identity && !r.Blank {
 		straight = raster.Render(p.Gray, toOut.Invert(), ow, oh)
@@ -142,7 +152,7 @@ func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
 		if straight == p.Gray {
 			straight = cloneGray(p.Gray)
 		}
-		r.LeaderDots = raster.RemoveLeaders(straight, p.DPI, ink.Threshold)
+		r.LeaderDots = raster.RemoveLeaders(straight, r.OCRDPI, ink.Threshold)
 	}
 	r.Times.Clean = ms(time.Since(t))
 
@@ -150,7 +160,7 @@ func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
 	t = time.Now()
 	var res ocr.Result
 	if !r.Blank {
-		got, err := eng.Recognize(straight, int(math.Round(p.DPI)))
+		got, err := eng.Recognize(straight, int(r.OCRDPI))
 		if err != nil {
 			return fail(StageOCR, err)
 		}
@@ -167,14 +177,16 @@ func Process(f *scan.File, n int, eng *ocr.Engine) (*Processed, error) {
 	}
 	r.Times.OCR = ms(time.Since(t))
 
-	return &Processed{Report: r, PDF: pdfPage(p, toOut, ow, oh, &res)}, nil
+	page := pdfPage(p, toOut, ow, oh, r.OCRDPI, &res)
+	page.Original = pdf.Original{Name: r.Source, Page: n, SHA256: r.SHA256}
+	return &Processed{Report: r, PDF: page}, nil
 }
 
 // pdfPage lays the page out at its physical size: the original image drawn
 // through toOut (so the PDF straightens it, not a re-encode) and the words,
 // found on the straightened raster, placed where they show.
-func pdfPage(p *scan.Page, toOut raster.Affine, ow, oh int, res *ocr.Result) pdf.Page {
-	k := 72 / p.DPI // points per pixel
+func pdfPage(p *scan.Page, toOut raster.Affine, ow, oh int, outDPI float64, res *ocr.Result) pdf.Page {
+	k := 72 / outDPI // points per output pixel
 	w, h := float64(p.Gray.Rect.Dx()), float64(p.Gray.Rect.Dy())
 	// PDF draws an image into the unit square with its first row at the top.
 	unitToPixels := raster.Affine{w, 0, 0, -h, 0, h}

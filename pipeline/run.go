@@ -29,6 +29,9 @@ type Options struct {
 	Lang      string `json:"lang"`
 	Jobs      int    `json:"jobs"`
 	MaxPixels int64  `json:"max_pixels"`
+	// OCRDPI caps the resolution OCR reads at: finer scans are resampled
+	// down in the deskew pass (0: read every page at its own resolution).
+	OCRDPI int `json:"ocr_dpi"`
 }
 
 // Event reports progress: one page finished or failed.
@@ -218,7 +221,7 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				p, _ := Process(jobs[i].file, jobs[i].n, eng)
+				p, _ := Process(jobs[i].file, jobs[i].n, eng, opt)
 				results[i] <- p
 			}
 		}()

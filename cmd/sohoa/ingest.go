@@ -25,6 +25,7 @@ func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet 
 	fs.StringVar(&opt.Code, "code", "", "dossier code, used for the file names and the PDF title (required; letters, digits, - _ .)")
 	fs.StringVar(&opt.Lang, "lang", pipeline.DefaultLang, "Tesseract languages, joined by + (for example vie+eng)")
 	fs.IntVar(&opt.Jobs, "jobs", runtime.NumCPU(), "pages processed in parallel, one Tesseract instance each")
+	fs.IntVar(&opt.OCRDPI, "ocr-dpi", pipeline.DefaultOCRDPI, "read finer scans at this resolution (0: each at its own); word boxes are in its pixels")
 	fs.Int64Var(&opt.MaxPixels, "max-pixels", scan.DefaultMaxPixels, "refuse pages larger than this many pixels (decompression-bomb guard)")
 	fs.BoolVar(quiet, "quiet", false, "print only the summary and errors")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
@@ -79,6 +80,8 @@ func ingest(ctx context.Context, args []string) error {
 		return usageError{fmt.Errorf("no INPUT files or folders")}
 	case opt.Jobs < 1:
 		return usageError{fmt.Errorf("--jobs must be at least 1, got %d", opt.Jobs)}
+	case opt.OCRDPI != 0 && opt.OCRDPI < 100:
+		return usageError{fmt.Errorf("--ocr-dpi must be 0 or at least 100, got %d", opt.OCRDPI)}
 	case opt.MaxPixels < 1:
 		return usageError{fmt.Errorf("--max-pixels must be positive, got %d", opt.MaxPixels)}
 	}

@@ -17,9 +17,12 @@ import (
 // are not checked against Data beyond what is cheap, so they must be right
 // (PNGImage and JPEGImage fill them in from the file).
 type Image struct {
-	Width, Height    int    // pixels
-	BitsPerComponent int    // 1 (bilevel), 2, 4 or 8; 8 for DCTDecode, 1 for CCITTFaxDecode
-	ColorSpace       string // "DeviceGray", "DeviceRGB" or "DeviceCMYK"
+	Width, Height    int // pixels
+	BitsPerComponent int // 1 (bilevel), 2, 4 or 8; 8 for DCTDecode, 1 for CCITTFaxDecode
+	// ColorSpace is "DeviceGray" or "DeviceRGB". JPEGImage also describes
+	// CMYK JPEGs as "DeviceCMYK", which AddPage refuses with
+	// ErrDeviceCMYK.
+	ColorSpace string
 	// Filter is "DCTDecode" (JPEG), "FlateDecode" (zlib, e.g. PNG image
 	// data), "CCITTFaxDecode" (fax G3/G4) or "" for raw samples.
 	Filter string
@@ -41,8 +44,14 @@ var (
 	ErrInvalidPNG     = errors.New("invalid png")
 )
 
-// colorComponents is the number of components of each supported color
-// space; it is also the list of accepted names.
+// ErrDeviceCMYK is returned by AddPage for a DeviceCMYK image: PDF/A
+// allows CMYK only under a CMYK output intent, and the documents carry an
+// sRGB one. The caller converts such scans to RGB before embedding.
+var ErrDeviceCMYK = errors.New("DeviceCMYK image not allowed under the document's sRGB PDF/A output intent: " +
+	"convert the scan to RGB before embedding")
+
+// colorComponents is the number of components of each color space an
+// Image may name.
 var colorComponents = map[string]int{"DeviceGray": 1, "DeviceRGB": 3, "DeviceCMYK": 4}
 
 func (im *Image) validate() error {
@@ -51,7 +60,10 @@ func (im *Image) validate() error {
 	}
 	comps, ok := colorComponents[im.ColorSpace]
 	if !ok {
-		return fmt.Errorf("color space %q not DeviceGray, DeviceRGB or DeviceCMYK", im.ColorSpace)
+		return fmt.Errorf("color space %q not DeviceGray or DeviceRGB", im.ColorSpace)
+	}
+	if im.ColorSpace == "DeviceCMYK" {
+		return ErrDeviceCMYK
 	}
 	switch im.BitsPerComponent {
 	case 1, 2, 4, 8:
@@ -218,9 +230,11 @@ func PNGImage(pngBytes []byte) (Image, error) {
 }
 
 // JPEGImage describes a JPEG file for embedding as DCTDecode, reading only
-// its headers. Gray, YCbCr, RGB and CMYK JPEGs are accepted; Adobe CMYK JPEGs (marked by an APP14 "Adobe"
-// segment) store inverted ink values, which the returned Decode array
-// undoes, as other PDF producers do.
+// its headers. Gray, YCbCr and RGB JPEGs can be embedded. CMYK JPEGs are
+// described too (Adobe ones, marked by an APP14 "Adobe" segment, store
+// inverted ink values, which the returned Decode array undoes), but AddPage
+// refuses them with ErrDeviceCMYK: the caller decodes and re-encodes them
+// as RGB.
 func JPEGImage(jpegBytes []byte) (Image, error) {
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(jpegBytes))
 	if err != nil {

@@ -712,6 +712,9 @@ func TestAddPageRejects(t *testing.T) {
 		{"parms", func(p *Page) { p.Image.Filter, p.Image.DecodeParms = "FlateDecode", "/Predictor 15" }, "decode parms"},
 		{"decode", func(p *Page) { p.Image.Decode = []float64{1, 0, 1, 0} }, "decode array"},
 		{"word box", func(p *Page) { p.Lines = []Line{{Words: []Word{{Text: "x", Box: Rect{0, math.NaN(), 1, 1}}}}} }, "word 0"},
+		{"far word box", func(p *Page) { p.Lines = []Line{{Words: []Word{{Text: "x", Box: Rect{0, 0, 1e300, 1}}}}} }, "beyond"},
+		{"far matrix", func(p *Page) { p.Matrix[5] = -2e6 }, "beyond"},
+		{"cmyk", func(p *Page) { p.Image.ColorSpace, p.Image.Data = "DeviceCMYK", make([]byte, 16) }, "DeviceCMYK"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

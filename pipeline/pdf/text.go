@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -21,6 +22,11 @@ import (
 // apart), so when OCR boxes touch or overlap, the left word is drawn a
 // little narrower than its box rather than merged with its neighbour.
 const minGapEm = 0.1
+
+// minTextSize is the smallest line height, in points, given a text layer.
+// Below it the font size would print as 0 and the horizontal scaling
+// derived from it could pass PDF/A's limit on real numbers.
+const minTextSize = 0.01
 
 // writeTextLayer appends the BT ... ET block for lines to b, nothing when no
 // line has a word, and adds the codes it shows to used.
@@ -41,7 +47,7 @@ func writeTextLayer(b *bytes.Buffer, lines []Line, used *codeSet) {
 			box = wordsBox(words)
 		}
 		size := box.Y1 - box.Y0
-		if size <= 0 {
+		if size < minTextSize {
 			continue // no height to give the text: nothing a viewer could select
 		}
 		if !started {
@@ -51,20 +57,26 @@ func writeTextLayer(b *bytes.Buffer, lines []Line, used *codeSet) {
 		baseline := box.Y0 - size*glyphlessDescent/glyphlessUPM
 		fmt.Fprintf(b, "/%s %s Tf\n", fontName, num(size, 3))
 		advance := size * glyphlessAdvance / glyphlessUPM // one glyph at 100% scale
+		// OCR boxes of neighbouring words can overlap (Tesseract boxes a
+		// word with its marks, which may reach over the next); a word then
+		// starts no sooner than the gap after the last one ended, so that
+		// extractors never run two words together.
+		minX := math.Inf(-1)
 		for i, wd := range words {
 			n := float64(len(wd.codes))
-			x0, x1 := wd.box.X0, wd.box.X1
+			x0, x1 := max(wd.box.X0, minX), wd.box.X1
 			if x1 <= x0 {
-				x1 = x0 + advance*n
+				x1 = x0 + advance*n*max(0.25, (wd.box.X1-wd.box.X0)/(advance*n))
 			}
 			last := i+1 == len(words)
 			var next float64
 			if !last {
-				next = words[i+1].box.X0
+				next = max(words[i+1].box.X0, x0+minGapEm*size)
 				if limit := next - minGapEm*size; x1 > limit {
-					x1 = max(limit, x0+(x1-x0)/2)
+					x1 = max(limit, x0+(x1-x0)/4)
 				}
 			}
+			minX = x1 + minGapEm*size
 			fmt.Fprintf(b, "1 0 0 1 %s %s Tm\n%s Tz\n", num2(x0), num2(baseline), tzNum((x1-x0)/(advance*n)))
 			writeHex(b, wd.codes)
 			b.WriteString(" Tj\n")
@@ -76,7 +88,7 @@ func writeTextLayer(b *bytes.Buffer, lines []Line, used *codeSet) {
 				// gap: viewers copy "word word", not "wordword", and the
 				// space's box is the gap, so no word's highlight spills
 				// over its neighbour.
-				gap := max(next-x1, minGapEm*size)
+				gap := max(max(next, minX)-x1, minGapEm*size)
 				fmt.Fprintf(b, "%s Tz\n<0020> Tj\n", tzNum(gap/advance))
 				used.add(0x20)
 			}

@@ -10,11 +10,15 @@
 // re-encoding would cost time and quality; straightening a skewed scan is
 // done by the drawing matrix for the same reason.
 //
+// Every document is PDF/A-2b (ISO 19005-2, level B) as written, with no
+// conversion pass: an embedded font with matching widths and a ToUnicode
+// map, a binary header comment, exact stream lengths, a document /ID, an
+// sRGB output intent (icc.go) and an XMP packet that repeats the
+// information dictionary and records the originals each page was made
+// from (xmp.go). Scan images must therefore be DeviceGray or DeviceRGB.
+//
 // The output is byte-deterministic for the same input, so a stage's output
-// can be keyed by the hash of its input. Its structure (embedded font with
-// matching widths and a ToUnicode map, binary header comment, exact stream
-// lengths, a document /ID) is chosen so that the later PDF/A-2b conversion
-// only has to add metadata and an output intent.
+// can be keyed by the hash of its input.
 package pdf
 
 import (
@@ -34,12 +38,46 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Info is the document information dictionary. Empty fields are left out;
-// the creation and modification dates are written only when Created is set,
-// so that the same input always gives the same bytes.
+// Info is the document information dictionary, repeated in the XMP
+// metadata as PDF/A requires. Title is the dossier code, which the XMP also
+// records as sohoa:dossierCode. Empty fields are left out; the creation
+// and modification dates are written only when Created is set, so that the
+// same input always gives the same bytes. Strings are NFC-normalised and
+// trimmed, Created is kept to the second.
 type Info struct {
 	Title, Author, Subject, Creator, Producer string
 	Created                                   time.Time
+}
+
+// normalize returns in as the document states it, or an error naming the
+// field that neither the information dictionary nor XMP could carry.
+func (in Info) normalize() (Info, error) {
+	for _, f := range []struct {
+		name string
+		val  *string
+	}{
+		{"title", &in.Title},
+		{"author", &in.Author},
+		{"subject", &in.Subject},
+		{"creator", &in.Creator},
+		{"producer", &in.Producer},
+	} {
+		*f.val = strings.TrimSpace(norm.NFC.String(*f.val))
+		if err := checkMetadataText(*f.val); err != nil {
+			return Info{}, fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	if !in.Created.IsZero() {
+		t := in.Created.Truncate(time.Second)
+		if _, off := t.Zone(); off%60 != 0 {
+			t = t.UTC() // PDF dates have no seconds in the zone offset
+		}
+		if y := t.Year(); y < 1 || y > 9999 {
+			return Info{}, fmt.Errorf("created %v: year outside 1..9999", in.Created)
+		}
+		in.Created = t
+	}
+	return in, nil
 }
 
 // Page is one scan as it appears in the dossier.
@@ -57,6 +95,10 @@ type Page struct {
 	Matrix [6]float64
 	// Lines are the OCR text layer, top to bottom in reading order.
 	Lines []Line
+	// Original is the file the page was made from, recorded in the
+	// document's XMP metadata; the zero Original records nothing but the
+	// page number.
+	Original Original
 }
 
 // Line is one OCR text line. Its box sets the font size and baseline of all
@@ -94,6 +136,8 @@ const (
 	objCIDToGIDMap
 	objToUnicode
 	objInfo
+	objMetadata
+	objICCProfile
 	firstPageObj
 )
 
@@ -110,9 +154,10 @@ var ErrClosed = errors.New("pdf: writer closed")
 type Writer struct {
 	out     *countingWriter
 	info    Info
-	offsets []int64 // byte offset of each object, indexed by object number
-	pages   []int   // page object numbers, in order
-	used    codeSet // codes shown on any page, for the ToUnicode CMap
+	offsets []int64    // byte offset of each object, indexed by object number
+	pages   []int      // page object numbers, in order
+	origs   []Original // each page's original, for the XMP metadata
+	used    codeSet    // codes shown on any page, for the ToUnicode CMap
 	closed  bool
 	err     error // first write error; every later call returns it
 }
@@ -140,6 +185,10 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // NewWriter starts a document on w and writes the header at once. The caller
 // must call Close to finish the document; Close does not close w.
 func NewWriter(w io.Writer, info Info) (*Writer, error) {
+	info, err := info.normalize()
+	if err != nil {
+		return nil, fmt.Errorf("pdf: info %w", err)
+	}
 	pw := &Writer{
 		out:     &countingWriter{w: bufio.NewWriterSize(w, 64<<10), h: sha256.New()},
 		info:    info,
@@ -192,12 +241,14 @@ func (w *Writer) AddPage(p Page) error {
 		return w.err
 	}
 	w.pages = append(w.pages, pageObj)
+	w.origs = append(w.origs, p.Original)
 	return nil
 }
 
-// Close writes the shared font, the page tree, catalog, information
-// dictionary, cross-reference table and trailer, and flushes. A document
-// needs at least one page.
+// Close writes the shared font, the page tree, the XMP metadata, the
+// output intent's ICC profile, catalog, information dictionary,
+// cross-reference table and trailer, and flushes. A document needs at
+// least one page.
 func (w *Writer) Close() error {
 	if w.closed {
 		return ErrClosed
@@ -223,8 +274,15 @@ func (w *Writer) Close() error {
 	w.out.Write([]byte("] >>\n"))
 	w.endObj()
 
+	// Uncompressed, so that tools which look for XMP by scanning the file
+	// find it.
+	w.writeStream(objMetadata, "/Type /Metadata /Subtype /XML", xmpPacket(w.info, w.origs))
+	w.writeStream(objICCProfile, "/N 3 /Filter /FlateDecode", srgbProfileFlate)
+
 	w.beginObj(objCatalog)
-	fmt.Fprintf(w.out, "<< /Type /Catalog /Pages %d 0 R >>\n", objPages)
+	fmt.Fprintf(w.out, "<< /Type /Catalog /Pages %d 0 R /Metadata %d 0 R /OutputIntents [<< /Type /OutputIntent "+
+		"/S /GTS_PDFA1 /OutputConditionIdentifier (%s) /RegistryName (http://www.color.org) /Info (%s) "+
+		"/DestOutputProfile %d 0 R >>] >>\n", objPages, objMetadata, srgbName, srgbName, objICCProfile)
 	w.endObj()
 
 	w.beginObj(objInfo)
@@ -311,8 +369,8 @@ func (p *Page) validate() error {
 		}
 	}
 	for _, v := range p.Matrix {
-		if !finite(v) {
-			return fmt.Errorf("matrix %v not finite", p.Matrix)
+		if !coord(v) {
+			return fmt.Errorf("matrix %v not finite or beyond ±%g", p.Matrix, maxCoord)
 		}
 	}
 	if det := p.Matrix[0]*p.Matrix[3] - p.Matrix[1]*p.Matrix[2]; det == 0 {
@@ -321,22 +379,33 @@ func (p *Page) validate() error {
 	if err := p.Image.validate(); err != nil {
 		return fmt.Errorf("image: %w", err)
 	}
+	if err := p.Original.validate(); err != nil {
+		return err
+	}
 	for i, l := range p.Lines {
-		if !l.Box.finite() {
-			return fmt.Errorf("line %d: box %v not finite", i, l.Box)
+		if !l.Box.coords() {
+			return fmt.Errorf("line %d: box %v not finite or beyond ±%g", i, l.Box, maxCoord)
 		}
 		for j, wd := range l.Words {
-			if !wd.Box.finite() {
-				return fmt.Errorf("line %d word %d: box %v not finite", i, j, wd.Box)
+			if !wd.Box.coords() {
+				return fmt.Errorf("line %d word %d: box %v not finite or beyond ±%g", i, j, wd.Box, maxCoord)
 			}
 		}
 	}
 	return nil
 }
 
-func (r Rect) finite() bool {
-	return finite(r.X0) && finite(r.Y0) && finite(r.X1) && finite(r.Y1)
+// maxCoord bounds matrix entries and box coordinates, far beyond any page
+// (PDF/A allows pages up to 14400 pt), so that every number the content
+// stream derives from them stays within PDF/A's limit on real numbers
+// (ISO 19005-2 6.1.13).
+const maxCoord = 1e6
+
+func (r Rect) coords() bool {
+	return coord(r.X0) && coord(r.Y0) && coord(r.X1) && coord(r.Y1)
 }
+
+func coord(v float64) bool { return finite(v) && math.Abs(v) <= maxCoord }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
@@ -412,19 +481,16 @@ func textString(s string) string {
 }
 
 // pdfDate formats t as a PDF date string (ISO 32000-1 7.9.4), keeping t's
-// own time zone.
+// own time zone. UTC is written +00'00' rather than Z: the same instant,
+// but some strict readers (pdfcpu) refuse a bare Z.
 func pdfDate(t time.Time) string {
 	_, off := t.Zone()
-	s := t.Format("D:20060102150405")
-	if off == 0 {
-		return s + "Z"
-	}
 	sign := byte('+')
 	if off < 0 {
 		sign = '-'
 		off = -off
 	}
-	return fmt.Sprintf("%s%c%02d'%02d'", s, sign, off/3600, off%3600/60)
+	return fmt.Sprintf("%s%c%02d'%02d'", t.Format("D:20060102150405"), sign, off/3600, off%3600/60)
 }
 
 // num formats v with at most prec decimals and no exponent, trailing zeros

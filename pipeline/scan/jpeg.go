@@ -82,8 +82,10 @@ func decodeJPEG(p *Page, data []byte) error {
 		return decodeError(err)
 	}
 	p.DPI, p.Orientation = info.dpi, info.orientation
-	// CMYK has no luminance channel to read alone.
-	if cfg.ColorModel != color.CMYKModel {
+	// CMYK has no luminance channel to read alone. A file without its end
+	// marker is cut short: libjpeg would complain on stderr and hand back
+	// grey where the rest should be, so image/jpeg reads it and says why.
+	if cfg.ColorModel != color.CMYKModel && hasEOI(data) {
 		p.Gray = leptGray(leptJPEGLuma, data, 0, cfg.Width, cfg.Height)
 	}
 	if p.Gray == nil {
@@ -93,8 +95,31 @@ func decodeJPEG(p *Page, data []byte) error {
 		}
 		p.Gray = toGray(img)
 	}
-	// Every colour model Go decodes, PDF's DCTDecode reads too: the scan
-	// goes into the dossier byte for byte.
+	// Gray and colour JPEGs go into the dossier byte for byte.
 	p.Embed, err = pdf.JPEGImage(data)
+	if err != nil || p.Embed.ColorSpace != "DeviceCMYK" {
+		return err
+	}
+	// PDF/A allows CMYK images only under a CMYK output intent; dossiers
+	// carry an sRGB one. Convert: the colour of a print-shop CMYK file is
+	// the one thing not kept, and the manifest says so.
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		return decodeError(err)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, toRGB(img), &jpeg.Options{Quality: 92}); err != nil {
+		return fmt.Errorf("re-encode CMYK JPEG as RGB: %w", err)
+	}
+	p.Embed, err = pdf.JPEGImage(buf.Bytes())
+	p.Notes = append(p.Notes, "CMYK JPEG converted to RGB for PDF/A")
 	return err
+}
+
+// hasEOI reports whether a JPEG ends with its end-of-image marker (allowing
+// the trailing bytes some writers add). FF D9 cannot occur inside the
+// entropy-coded data, where a data FF is always followed by 00.
+func hasEOI(data []byte) bool {
+	tail := data[max(0, len(data)-4096):]
+	return bytes.LastIndex(tail, []byte{0xFF, 0xD9}) >= 0
 }

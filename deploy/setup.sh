@@ -7,7 +7,7 @@
 set -euo pipefail
 
 pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev libleptonica-dev
-      poppler-utils qpdf ghostscript g++ pkg-config fonts-dejavu-extra)
+      poppler-utils qpdf ghostscript libnss3-tools g++ pkg-config fonts-dejavu-extra)
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(ocrmypdf)
 fi

@@ -14,7 +14,12 @@
 //  6. ocr: recognise Vietnamese text, word by word;
 //  7. assemble: write the page into the dossier PDF, the original image
 //     drawn straight by the PDF's own transform and the recognised words
-//     laid invisibly over it.
+//     laid invisibly over it;
+//
+// and once the dossier's pages are all in:
+//
+//  8. sign: seal the PDF/A with the service center's PAdES signature, as
+//     an incremental update (package sign).
 //
 // The command line, and later the workers, call these stages; none of them
 // re-implements one.
@@ -33,6 +38,7 @@ const (
 	StageClean     = "clean"
 	StageOCR       = "ocr"
 	StageAssemble  = "assemble"
+	StageSign      = "sign" // once per dossier, after the last page
 )
 
 // Stages lists the stages in the order a page goes through them.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,6 +19,7 @@ import (
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pipeline/pdf"
 	"github.com/sohoa/sohoa/pipeline/scan"
+	"github.com/sohoa/sohoa/sign"
 )
 
 // Options are the choices that change a dossier; all of them are recorded
@@ -32,6 +32,8 @@ type Options struct {
 	// OCRDPI caps the resolution OCR reads at: finer scans are resampled
 	// down in the deskew pass (0: read every page at its own resolution).
 	OCRDPI int `json:"ocr_dpi"`
+	// Signer seals the dossier (the sign stage); nil leaves it unsigned.
+	Signer *sign.Signer `json:"-"`
 }
 
 // Event reports progress: one page finished or failed.
@@ -42,16 +44,28 @@ type Event struct {
 
 // Manifest describes a dossier: how it was made and every page in it.
 type Manifest struct {
-	Code     string       `json:"code"`
-	Created  time.Time    `json:"created"`
-	Tools    Tools        `json:"tools"`
-	Options  Options      `json:"options"`
-	PDF      string       `json:"pdf,omitempty"`
-	PDFBytes int64        `json:"pdf_bytes,omitempty"`
-	PDFHash  string       `json:"pdf_sha256,omitempty"`
-	Pages    []PageReport `json:"pages"`
-	Failed   []PageReport `json:"failed,omitempty"`
-	Seconds  float64      `json:"seconds"`
+	Code     string    `json:"code"`
+	Created  time.Time `json:"created"`
+	Tools    Tools     `json:"tools"`
+	Options  Options   `json:"options"`
+	PDF      string    `json:"pdf,omitempty"`
+	PDFBytes int64     `json:"pdf_bytes,omitempty"`
+	PDFHash  string    `json:"pdf_sha256,omitempty"`
+	// Signature describes the seal the sign stage put on the PDF.
+	Signature *SignatureInfo `json:"signature,omitempty"`
+	Pages     []PageReport   `json:"pages"`
+	Failed    []PageReport   `json:"failed,omitempty"`
+	Seconds   float64        `json:"seconds"`
+}
+
+// SignatureInfo is the manifest's record of the dossier's signature.
+type SignatureInfo struct {
+	Signer   string  `json:"signer"`
+	Serial   string  `json:"serial"`
+	Issuer   string  `json:"issuer"`
+	Level    string  `json:"level"` // PAdES B-B, or B-T with a time-stamp
+	Location string  `json:"location,omitempty"`
+	MS       float64 `json:"ms"`
 }
 
 // Tools names what produced the dossier, so a result can be traced to the
@@ -181,8 +195,7 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		return nil, fmt.Errorf("create dossier PDF: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
-	hash := sha256.New()
-	w, err := pdf.NewWriter(io.MultiWriter(tmp, hash), pdf.Info{
+	w, err := pdf.NewWriter(tmp, pdf.Info{
 		Title: opt.Code, Creator: "sohoa " + tools.Sohoa, Producer: "sohoa " + tools.Sohoa, Created: m.Created,
 	})
 	if err != nil {
@@ -278,11 +291,20 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		if err := tmp.Close(); err != nil {
 			return nil, fmt.Errorf("%s: write dossier PDF: %w", StageAssemble, err)
 		}
+		if opt.Signer != nil {
+			if m.Signature, err = signFile(ctx, opt.Signer, tmp.Name()); err != nil {
+				return nil, err
+			}
+		}
 		if err := os.Rename(tmp.Name(), pdfPath); err != nil {
 			return nil, fmt.Errorf("%s: %w", StageAssemble, err)
 		}
-		st, _ := os.Stat(pdfPath)
-		m.PDF, m.PDFBytes, m.PDFHash = filepath.Base(pdfPath), st.Size(), hex.EncodeToString(hash.Sum(nil))
+		data, err := os.ReadFile(pdfPath)
+		if err != nil {
+			return nil, fmt.Errorf("read back dossier PDF: %w", err)
+		}
+		sum := sha256.Sum256(data)
+		m.PDF, m.PDFBytes, m.PDFHash = filepath.Base(pdfPath), int64(len(data)), hex.EncodeToString(sum[:])
 	} else {
 		tmp.Close()
 	}
@@ -302,6 +324,30 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		return m, fmt.Errorf("%w: %d of %d: %s", ErrPagesFailed, len(m.Failed), len(m.Failed)+len(m.Pages), strings.Join(names, ", "))
 	}
 	return m, nil
+}
+
+// signFile is the sign stage: it seals the assembled PDF at path in place
+// with an incremental update, so the PDF/A part stays byte for byte.
+func signFile(ctx context.Context, s *sign.Signer, path string) (*SignatureInfo, error) {
+	t := time.Now()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", StageSign, err)
+	}
+	signed, err := s.SignContext(ctx, data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", StageSign, err)
+	}
+	if err := os.WriteFile(path, signed, 0o644); err != nil {
+		return nil, fmt.Errorf("%s: %w", StageSign, err)
+	}
+	cert := s.Certificate()
+	info := &SignatureInfo{Signer: cert.Subject.String(), Issuer: cert.Issuer.String(),
+		Serial: cert.SerialNumber.Text(16), Level: "PAdES B-B", Location: s.Location, MS: ms(time.Since(t))}
+	if s.TSAURL != "" {
+		info.Level = "PAdES B-T"
+	}
+	return info, nil
 }
 
 // CheckCode keeps the dossier code usable as a file name and object key.

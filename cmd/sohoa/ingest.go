@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -13,10 +14,17 @@ import (
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pipeline"
 	"github.com/sohoa/sohoa/pipeline/scan"
+	"github.com/sohoa/sohoa/sign"
 )
 
 // cpuProfile is where --cpuprofile writes; empty means no profiling.
 var cpuProfile string
+
+// signing holds the sign stage's flags.
+var signing struct {
+	key, passwordFile, tsa, location, reason string
+	off                                      bool
+}
 
 func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
@@ -28,6 +36,12 @@ func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet 
 	fs.IntVar(&opt.OCRDPI, "ocr-dpi", pipeline.DefaultOCRDPI, "read finer scans at this resolution (0: each at its own); word boxes are in its pixels")
 	fs.Int64Var(&opt.MaxPixels, "max-pixels", scan.DefaultMaxPixels, "refuse pages larger than this many pixels (decompression-bomb guard)")
 	fs.BoolVar(quiet, "quiet", false, "print only the summary and errors")
+	fs.StringVar(&signing.key, "key", os.Getenv("SOHOA_KEY"), "signing key and certificate chain: .p12, or PEM (default $SOHOA_KEY, else the development key of 'sohoa keys dev')")
+	fs.StringVar(&signing.passwordFile, "key-password-file", "", "file holding the key's password (default $SOHOA_KEY_PASSWORD; the development key's own for it)")
+	fs.StringVar(&signing.tsa, "tsa", os.Getenv("SOHOA_TSA_URL"), "RFC 3161 time-stamp authority URL: signatures become PAdES B-T (default $SOHOA_TSA_URL)")
+	fs.StringVar(&signing.location, "location", envOr("SOHOA_LOCATION", "Trung tâm Phục vụ hành chính công"), "service center named in the signature (default $SOHOA_LOCATION)")
+	fs.StringVar(&signing.reason, "reason", "Số hóa hồ sơ (digitised dossier)", "reason given in the signature")
+	fs.BoolVar(&signing.off, "no-sign", false, "leave the dossier unsigned")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	return fs
 }
@@ -91,6 +105,15 @@ func ingest(ctx context.Context, args []string) error {
 	if err := ocr.CheckLanguages(opt.Lang); err != nil {
 		return usageError{err}
 	}
+	// The key is loaded, and its certificate checked, before any page is
+	// read: a wrong password or an expired certificate is no reason to
+	// spend an hour of OCR.
+	if !signing.off {
+		var err error
+		if opt.Signer, err = loadSigner(); err != nil {
+			return err
+		}
+	}
 	files, err := pipeline.Inputs(fs.Args())
 	if err != nil {
 		return err
@@ -125,7 +148,49 @@ func summary(w io.Writer, m *pipeline.Manifest, dir string) {
 			fmt.Fprintf(w, "  page %d (%s p%d): %s\n", p.Page, p.Source, p.SourcePage, strings.Join(p.Warnings, "; "))
 		}
 	}
+	if m.Signature != nil {
+		fmt.Fprintf(w, "  signed   %s by %s\n", m.Signature.Level, m.Signature.Signer)
+	}
 	for _, p := range m.Failed {
 		fmt.Fprintf(w, "  FAILED %s\n", p.Error)
 	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// loadSigner opens the configured key, or the development key when none is
+// configured and 'sohoa keys dev' has made one.
+func loadSigner() (*sign.Signer, error) {
+	path, password := signing.key, os.Getenv("SOHOA_KEY_PASSWORD")
+	if path == "" {
+		dir, err := devKeyDir()
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(dir, sign.DevP12File)
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("no signing key: run 'sohoa keys dev' for a development key, pass --key FILE (or set SOHOA_KEY) for the center's key, or --no-sign")
+		}
+		if password == "" {
+			password = sign.DevPassword
+		}
+	}
+	if signing.passwordFile != "" {
+		b, err := os.ReadFile(signing.passwordFile)
+		if err != nil {
+			return nil, fmt.Errorf("key password: %w", err)
+		}
+		password = strings.TrimRight(string(b), "\r\n")
+	}
+	s, err := sign.Load(path, password)
+	if err != nil {
+		return nil, err
+	}
+	s.TSAURL, s.Location, s.Reason = signing.tsa, signing.location, signing.reason
+	return s, nil
 }

@@ -3,6 +3,8 @@
 // manifest out.
 //
 //	sohoa ingest --out DIR --code CODE INPUT...
+//	sohoa verify FILE.pdf [--originals DIR] [--json]
+//	sohoa keys dev
 //	sohoa version
 package main
 
@@ -21,12 +23,18 @@ const usage = `sohoa turns scanned pages into searchable Vietnamese dossier PDFs
 
 Usage:
   sohoa ingest --out DIR --code CODE [options] INPUT...
+  sohoa verify FILE.pdf [--originals DIR] [--roots PEM] [--json]
+  sohoa keys dev [--dir DIR]
   sohoa version
   sohoa help [COMMAND]
 
 Commands:
-  ingest    OCR scans (JPEG, PNG, TIFF, image-only PDF) into DIR/CODE.pdf
-            and a manifest DIR/CODE.json
+  ingest    OCR scans (JPEG, PNG, TIFF, image-only PDF) into a signed
+            PDF/A-2b dossier DIR/CODE.pdf and a manifest DIR/CODE.json
+  verify    check a dossier: signature, whole file signed, signer and chain,
+            signing time and time-stamp, PDF/A claims, fonts, and with
+            --originals each original scan's SHA-256; exits 1 on any failure
+  keys dev  make a development CA and signing key (not for production)
   version   print the versions of sohoa, Tesseract and the OCR models
 
 Run 'sohoa help ingest' for the options of a command.
@@ -53,6 +61,10 @@ func run(ctx context.Context, args []string) int {
 	switch args[0] {
 	case "ingest":
 		err = ingest(ctx, args[1:])
+	case "keys":
+		err = keys(args[1:])
+	case "verify":
+		err = verifyCmd(args[1:])
 	case "version", "--version":
 		err = version()
 	case "help", "-h", "--help":
@@ -69,6 +81,8 @@ func run(ctx context.Context, args []string) int {
 	switch {
 	case err == nil:
 		return 0
+	case errors.Is(err, errVerifyFailed):
+		return 1
 	case errors.As(err, &ue):
 		fmt.Fprintf(os.Stderr, "sohoa %s: %v\nRun 'sohoa help %s' for usage.\n", args[0], err, args[0])
 		return 2

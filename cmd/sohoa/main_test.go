@@ -20,14 +20,31 @@ func sohoa(t *testing.T) string {
 	return bin
 }
 
+// devKeys makes development keys in a fresh folder and returns the
+// environment that points the command at them.
+func devKeys(t *testing.T, bin string) []string {
+	t.Helper()
+	env := append(os.Environ(), "SOHOA_DEV_KEYS="+t.TempDir())
+	cmd := exec.Command(bin, "keys", "dev")
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("keys dev: %v\n%s", err, out)
+	}
+	return env
+}
+
 // TestIngestCommand runs the command as an operator would: a bad file
 // among good ones makes it exit 1 naming the file, after writing the
-// dossier of the good pages and saying where it is.
+// signed dossier of the good pages and saying where it is; verify then
+// accepts the dossier against the originals, and refuses it once one of
+// them is swapped.
 func TestIngestCommand(t *testing.T) {
 	bin := sohoa(t)
+	env := devKeys(t, bin)
 	out := t.TempDir()
 	cmd := exec.Command(bin, "ingest", "--out", out, "--code", "HS-CLI-1",
 		"../../testdata/bad/truncated.jpg", "../../testdata/scans/receipt-150.png", "../../testdata/scans/blank-300.jpg")
+	cmd.Env = env
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -57,6 +74,94 @@ func TestIngestCommand(t *testing.T) {
 	}
 	if len(m.Pages) != 2 || len(m.Failed) != 1 || m.Failed[0].Source != "truncated.jpg" {
 		t.Errorf("manifest: %d pages, failed %+v", len(m.Pages), m.Failed)
+	}
+
+	pdf := filepath.Join(out, "HS-CLI-1.pdf")
+	sig, err := exec.Command("pdfsig", pdf).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfsig: %v\n%s", err, sig)
+	}
+	for _, want := range []string{"Signature is Valid.", "Total document signed", "ETSI.CAdES.detached"} {
+		if !strings.Contains(string(sig), want) {
+			t.Errorf("pdfsig does not say %q:\n%s", want, sig)
+		}
+	}
+	// The originals as ingested: the two good scans.
+	originals := t.TempDir()
+	for _, f := range []string{"receipt-150.png", "blank-300.jpg"} {
+		b, err := os.ReadFile(filepath.Join("../../testdata/scans", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(originals, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rep, err := exec.Command(bin, "verify", pdf, "--originals", originals).CombinedOutput(); err != nil {
+		t.Errorf("verify of the fresh dossier failed: %v\n%s", err, rep)
+	}
+	// Another scan under the blank page's name: verify names the page.
+	other, _ := os.ReadFile("../../testdata/scans/form-300.jpg")
+	if err := os.WriteFile(filepath.Join(originals, "blank-300.jpg"), other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := exec.Command(bin, "verify", pdf, "--originals", originals, "--json").CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("verify with a swapped original: want exit 1, got %v\n%s", err, rep)
+	}
+	var r struct {
+		OK        bool
+		Originals []struct {
+			DossierPage int
+			File        string
+			Status      string
+		}
+	}
+	if err := json.Unmarshal(rep, &r); err != nil {
+		t.Fatalf("verify --json: %v\n%s", err, rep)
+	}
+	for _, o := range r.Originals {
+		if bad := o.File == "blank-300.jpg"; bad == (o.Status == "ok") {
+			t.Errorf("page %d (%s): status %q", o.DossierPage, o.File, o.Status)
+		}
+	}
+}
+
+// TestKeyErrorsStopBeforeWork: a signing key that cannot sign is reported
+// clearly, and nothing is written.
+func TestKeyErrorsStopBeforeWork(t *testing.T) {
+	bin := sohoa(t)
+	env := devKeys(t, bin)
+	wrong := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(wrong, []byte("not-the-password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  []string
+		says string
+	}{
+		{"wrong password", []string{"--key-password-file", wrong}, env, "password"},
+		{"no key at all", nil, append(os.Environ(), "SOHOA_DEV_KEYS="+t.TempDir()), "sohoa keys dev"},
+		{"key file missing", []string{"--key", "/nonexistent/center.p12"}, env, "/nonexistent/center.p12"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := append([]string{"ingest", "--out", out, "--code", "HS-KEY"}, tc.args...)
+			cmd := exec.Command(bin, append(args, "../../testdata/scans/receipt-150.png")...)
+			cmd.Env = tc.env
+			msg, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("ingest succeeded:\n%s", msg)
+			}
+			if !strings.Contains(string(msg), tc.says) || strings.Contains(string(msg), "not-the-password") {
+				t.Errorf("error should say %q (and never echo the password):\n%s", tc.says, msg)
+			}
+			if ents, _ := os.ReadDir(out); len(ents) != 0 {
+				t.Errorf("%d files written before the key was checked", len(ents))
+			}
+		})
 	}
 }
 

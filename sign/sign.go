@@ -1,0 +1,292 @@
+// Package sign is the pipeline's sign stage, after assemble: it seals a
+// finished dossier PDF with a PAdES baseline signature (ETSI EN 319 142-1)
+// of the service center, B-B, or B-T when a time-stamp authority is
+// configured, so that any change to the dossier after it left the center
+// is visible to every PDF reader.
+//
+// The signature is appended as an incremental update (ISO 32000-1 7.5.6):
+// the assembled bytes stay exactly as they were, followed by a signature
+// dictionary, an invisible signature field on the first page, the catalog
+// and first page rewritten to point at it, a cross-reference section and a
+// trailer. Nothing in the update conflicts with PDF/A-2b, so a PDF/A input
+// stays PDF/A. The CMS is detached SignedData over SHA-256 with the signed
+// attributes baseline signatures require (content-type, message-digest,
+// signing-certificate-v2) and no signing-time: the claimed signing time is
+// the dictionary's /M.
+package sign
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/pkcs7"
+)
+
+// ContentsSize is the room reserved for the CMS in /Contents, in bytes
+// (the hex string is twice as long). A B-T signature with a two-level
+// chain takes about 6 KiB; PDF/A caps a string at 32767 bytes.
+const ContentsSize = 16 << 10
+
+// Signer signs dossiers with one key. Its configuration fields may be set
+// after Load; the key and chain are only reachable through Sign.
+type Signer struct {
+	// Name is the signer's name as shown by readers (/Name); empty means
+	// the certificate's common name.
+	Name string
+	// Reason and Location are shown by readers; Location is the service
+	// center that signed.
+	Reason, Location string
+	// TSAURL is an RFC 3161 time-stamp authority; when set, signatures
+	// are PAdES B-T, otherwise B-B.
+	TSAURL string
+	// HTTPClient reaches the TSA; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// Now is the clock (tests set it); nil means time.Now.
+	Now func() time.Time
+
+	key   crypto.PrivateKey   // *rsa.PrivateKey or *ecdsa.PrivateKey
+	chain []*x509.Certificate // signer's certificate first
+}
+
+// String keeps the key out of any %v of a Signer.
+func (s *Signer) String() string {
+	if len(s.chain) == 0 {
+		return "sign.Signer{}"
+	}
+	return fmt.Sprintf("sign.Signer{%s}", s.chain[0].Subject.String())
+}
+
+// Certificate is the signer's certificate; nil for a Signer not made by
+// Load.
+func (s *Signer) Certificate() *x509.Certificate {
+	if len(s.chain) == 0 {
+		return nil
+	}
+	return s.chain[0]
+}
+
+// Chain is the signer's certificate followed by the rest of its chain, as
+// embedded in every signature.
+func (s *Signer) Chain() []*x509.Certificate { return append([]*x509.Certificate(nil), s.chain...) }
+
+func (s *Signer) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Sign returns in, a finished PDF with classic cross-reference tables and
+// no form (the assemble stage's output), with a signature appended.
+func (s *Signer) Sign(in []byte) ([]byte, error) {
+	return s.SignContext(context.Background(), in)
+}
+
+// SignContext is Sign with a context for the request to the TSA.
+func (s *Signer) SignContext(ctx context.Context, in []byte) ([]byte, error) {
+	if s.key == nil || len(s.chain) == 0 {
+		return nil, fmt.Errorf("sign: %w (make Signers with Load)", ErrNoKey)
+	}
+	now := s.now()
+	if err := s.checkValidity(now); err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	doc, err := parseDocument(in)
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	out, br, err := s.appendUpdate(doc, now)
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+
+	h := sha256.New()
+	h.Write(out[:br[1]])
+	h.Write(out[br[2]:])
+	cms, err := signedData(h.Sum(nil), s.key, s.chain)
+	if err != nil {
+		return nil, fmt.Errorf("sign: CMS: %w", err)
+	}
+	if s.TSAURL != "" {
+		p7, err := pkcs7.Parse(cms)
+		if err != nil {
+			return nil, fmt.Errorf("sign: CMS: %w", err)
+		}
+		token, err := s.fetchTimestamp(ctx, p7.Signers[0].EncryptedDigest)
+		if err != nil {
+			return nil, fmt.Errorf("sign: %w", err)
+		}
+		if cms, err = addUnsignedAttribute(cms, OIDSignatureTimeStampToken, token); err != nil {
+			return nil, fmt.Errorf("sign: add time-stamp: %w", err)
+		}
+	}
+	if len(cms) > ContentsSize {
+		return nil, fmt.Errorf("sign: CMS of %d bytes does not fit the %d reserved", len(cms), ContentsSize)
+	}
+	hex.Encode(out[br[1]+1:], cms) // after '<'; the rest stays zeros
+	return out, nil
+}
+
+// Placeholders the update is written with and later filled in; both keep
+// their length so no offset moves.
+const byteRangeHolder = "[0 0000000000 0000000000 0000000000]"
+
+// appendUpdate writes doc's bytes and the incremental update with an
+// empty /Contents, fills in /ByteRange and returns the result and the
+// byte range: [0, start of "<", just after ">", rest].
+func (s *Signer) appendUpdate(doc *document, now time.Time) ([]byte, [4]int, error) {
+	catalog, err := doc.dict(doc.root)
+	if err != nil {
+		return nil, [4]int{}, err
+	}
+	page, err := doc.dict(doc.page)
+	if err != nil {
+		return nil, [4]int{}, err
+	}
+
+	var b bytes.Buffer
+	b.Grow(len(doc.data) + 2*ContentsSize + 4096)
+	b.Write(doc.data)
+	if !bytes.HasSuffix(doc.data, []byte("\n")) && !bytes.HasSuffix(doc.data, []byte("\r")) {
+		b.WriteByte('\n')
+	}
+	offsets := map[int]obj{}
+	begin := func(r ref) {
+		offsets[r.num] = obj{off: int64(b.Len()), gen: r.gen}
+		fmt.Fprintf(&b, "%d %d obj\n", r.num, r.gen)
+	}
+	sigRef, fieldRef := ref{doc.size, 0}, ref{doc.size + 1, 0}
+
+	name := s.Name
+	if name == "" {
+		name = s.chain[0].Subject.CommonName
+	}
+	begin(sigRef)
+	fmt.Fprintf(&b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M (%s)", pdfDate(now))
+	for _, kv := range []struct{ k, v string }{{"Name", name}, {"Reason", s.Reason}, {"Location", s.Location}} {
+		if kv.v != "" {
+			fmt.Fprintf(&b, " /%s %s", kv.k, textString(kv.v))
+		}
+	}
+	b.WriteString(" /ByteRange ")
+	brAt := b.Len()
+	b.WriteString(byteRangeHolder)
+	b.WriteString(" /Contents ")
+	var br [4]int
+	br[1] = b.Len()
+	b.WriteByte('<')
+	b.WriteString(strings.Repeat("0", 2*ContentsSize))
+	b.WriteByte('>')
+	br[2] = b.Len()
+	b.WriteString(" >>\nendobj\n")
+
+	// Print|Locked: PDF/A wants annotations printable and not hidden; a
+	// zero-size rectangle makes the field invisible without an appearance.
+	begin(fieldRef)
+	fmt.Fprintf(&b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /V %d %d R /Rect [0 0 0 0] /F 132 /P %d %d R >>\nendobj\n",
+		sigRef.num, sigRef.gen, doc.page.num, doc.page.gen)
+
+	begin(doc.root)
+	b.Write(withKey(catalog, fmt.Sprintf("/AcroForm << /Fields [%d %d R] /SigFlags 3 >>", fieldRef.num, fieldRef.gen)))
+	b.WriteString("\nendobj\n")
+
+	begin(doc.page)
+	b.Write(withKey(page, fmt.Sprintf("/Annots [%d %d R]", fieldRef.num, fieldRef.gen)))
+	b.WriteString("\nendobj\n")
+
+	xref := b.Len()
+	writeXref(&b, offsets)
+	// The second /ID element changes with every update; the first stays,
+	// as PDF/A requires.
+	id1 := sha256.Sum256(b.Bytes())
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d %d R", max(doc.size, fieldRef.num+1), doc.root.num, doc.root.gen)
+	if doc.info != nil {
+		fmt.Fprintf(&b, " /Info %d %d R", doc.info.num, doc.info.gen)
+	}
+	fmt.Fprintf(&b, " /Prev %d /ID [<%s> <%X>] >>\nstartxref\n%d\n%%%%EOF\n", doc.lastXref, doc.id0, id1[:16], xref)
+
+	out := b.Bytes()
+	br[3] = len(out) - br[2]
+	filled := fmt.Sprintf("[%d %d %d %d]", br[0], br[1], br[2], br[3])
+	if len(filled) > len(byteRangeHolder) {
+		return nil, br, fmt.Errorf("byte range %s does not fit its placeholder", filled)
+	}
+	copy(out[brAt:], filled+strings.Repeat(" ", len(byteRangeHolder)-len(filled)))
+	return out, br, nil
+}
+
+// writeXref writes a classic xref section for offsets, grouping
+// consecutive object numbers into subsections.
+func writeXref(b *bytes.Buffer, offsets map[int]obj) {
+	nums := make([]int, 0, len(offsets))
+	for n := range offsets {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	b.WriteString("xref\n0 1\n0000000000 65535 f\r\n")
+	for i := 0; i < len(nums); {
+		j := i + 1
+		for j < len(nums) && nums[j] == nums[j-1]+1 {
+			j++
+		}
+		fmt.Fprintf(b, "%d %d\n", nums[i], j-i)
+		for _, n := range nums[i:j] {
+			fmt.Fprintf(b, "%010d %05d n\r\n", offsets[n].off, offsets[n].gen)
+		}
+		i = j
+	}
+}
+
+// pdfDate formats t as a PDF date in its own zone.
+func pdfDate(t time.Time) string {
+	_, off := t.Zone()
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("%s%c%02d'%02d'", t.Format("D:20060102150405"), sign, off/3600, off%3600/60)
+}
+
+// textString encodes a PDF text string: literal for printable ASCII,
+// otherwise UTF-16BE with a byte order mark (Vietnamese names), NFC like
+// the rest of the dossier's text.
+func textString(s string) string {
+	s = norm.NFC.String(s)
+	var b strings.Builder
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7E {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		b.WriteByte('(')
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c == '(' || c == ')' || c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(s[i])
+		}
+		b.WriteByte(')')
+		return b.String()
+	}
+	b.WriteString("<FEFF")
+	for _, u := range utf16.Encode([]rune(s)) {
+		fmt.Fprintf(&b, "%04X", u)
+	}
+	b.WriteByte('>')
+	return b.String()
+}

@@ -1,0 +1,71 @@
+package sign
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+
+	"github.com/digitorus/timestamp"
+)
+
+// ErrTimestamp is returned by Sign when the time-stamp authority fails or
+// answers with something other than a token over our signature.
+var ErrTimestamp = errors.New("time-stamp authority")
+
+// maxTSAReply bounds what we read from a time-stamp authority.
+const maxTSAReply = 1 << 20
+
+// fetchTimestamp asks the RFC 3161 authority at url for a token over data
+// (the signature value) and returns the DER TimeStampToken.
+func (s *Signer) fetchTimestamp(ctx context.Context, data []byte) ([]byte, error) {
+	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
+	if err != nil {
+		return nil, err
+	}
+	req, err := timestamp.CreateRequest(bytes.NewReader(data), &timestamp.RequestOptions{
+		Hash: crypto.SHA256, Certificates: true, Nonce: nonce,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: make request: %v", ErrTimestamp, err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, s.TSAURL, bytes.NewReader(req))
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, s.TSAURL, err)
+	}
+	hreq.Header.Set("Content-Type", "application/timestamp-query")
+	client := s.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, s.TSAURL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTSAReply))
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: read reply: %v", ErrTimestamp, s.TSAURL, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w %s: HTTP %s", ErrTimestamp, s.TSAURL, resp.Status)
+	}
+	ts, err := timestamp.ParseResponse(body)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, s.TSAURL, err)
+	}
+	want := sha256.Sum256(data)
+	if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, want[:]) {
+		return nil, fmt.Errorf("%w %s: token is not over our signature", ErrTimestamp, s.TSAURL)
+	}
+	if ts.Nonce != nil && ts.Nonce.Cmp(nonce) != 0 {
+		return nil, fmt.Errorf("%w %s: nonce in the token differs from ours", ErrTimestamp, s.TSAURL)
+	}
+	return ts.RawToken, nil
+}

@@ -1,0 +1,127 @@
+// Package verify checks a signed dossier PDF the way a recipient would:
+// is the signature intact and does it cover the whole file, who signed
+// and when (and whether a time-stamp authority vouches for it), is the
+// file still PDF/A-2b with embedded fonts, and are the original scans the
+// dossier records in its XMP metadata the ones held in a folder. It is
+// the counterpart of the sign stage and of the XMP written at assemble
+// (pipeline/pdf), and is what the CLI's verify command prints.
+//
+// The signature is located and checked on the raw bytes (the ByteRange
+// and the /Contents hole it leaves), so a damaged or altered file still
+// gives a report; the document structure (metadata, fonts) is read with
+// pdfcpu.
+package verify
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Options says what to check beyond the file itself.
+type Options struct {
+	// Originals is a folder holding the original scans named in the
+	// dossier's XMP (sohoa:originals); empty skips that check.
+	Originals string
+	// Roots are the trust anchors for the signer's and the TSA's
+	// certificates. Nil means trust is not judged: the chain is reported
+	// and Trusted left out. Pass x509.SystemCertPool() to use the
+	// system's roots.
+	Roots *x509.CertPool
+	// Now is the time certificates are checked at when the signature has
+	// no time-stamp; zero means the signing time (/M), else time.Now.
+	Now time.Time
+}
+
+// Report is the outcome, ready to print as JSON.
+type Report struct {
+	// OK is true when every check passed: exactly one signature, valid,
+	// covering the whole file, trusted (when Roots were given), a
+	// matching time-stamp (when present), PDF/A-2b, fonts embedded and
+	// every original found and unchanged (when Originals was given).
+	OK bool `json:"ok"`
+	// Problems are the failed checks, in plain words.
+	Problems []string `json:"problems"`
+
+	Signatures    []Signature `json:"signatures"`
+	PDFA          bool        `json:"pdfa"`
+	PDFAPart      string      `json:"pdfaPart,omitempty"`
+	PDFALevel     string      `json:"pdfaConformance,omitempty"`
+	FontsEmbedded bool        `json:"fontsEmbedded"`
+	DossierCode   string      `json:"dossierCode,omitempty"`
+	Originals     []Original  `json:"originals,omitempty"`
+}
+
+// Signature is what one signature says and whether it holds.
+type Signature struct {
+	// Valid: the CMS signature verifies with the signer's certificate
+	// and its message digest matches the signed bytes.
+	Valid bool `json:"valid"`
+	// CoversWholeFile: the byte range starts at 0, ends at the end of the
+	// file and leaves out only the /Contents string.
+	CoversWholeFile bool   `json:"coversWholeFile"`
+	ByteRange       [4]int `json:"byteRange"`
+	SubFilter       string `json:"subFilter,omitempty"`
+	Signer          string `json:"signer"`
+	// Chain is the subjects of the embedded certificates from the
+	// signer's up to its root, as far as they link.
+	Chain []string `json:"chain"`
+	// Trusted is whether the chain leads to one of Options.Roots; absent
+	// when no roots were given.
+	Trusted     *bool      `json:"trusted,omitempty"`
+	SigningTime *time.Time `json:"signingTime,omitempty"`
+	Name        string     `json:"name,omitempty"`
+	Reason      string     `json:"reason,omitempty"`
+	Location    string     `json:"location,omitempty"`
+	Timestamp   *Timestamp `json:"timestamp,omitempty"`
+}
+
+// Timestamp is an RFC 3161 signature time-stamp (PAdES B-T).
+type Timestamp struct {
+	Time time.Time `json:"time"`
+	TSA  string    `json:"tsa"`
+	// ImprintMatches: the token is over this signature's value.
+	ImprintMatches bool  `json:"imprintMatches"`
+	Trusted        *bool `json:"trusted,omitempty"`
+}
+
+// Original is one page's recorded original and what the folder holds.
+type Original struct {
+	DossierPage int    `json:"dossierPage"`
+	File        string `json:"file,omitempty"`
+	FilePage    int    `json:"filePage,omitempty"`
+	SHA256      string `json:"sha256,omitempty"`
+	// Status is "ok", "missing", "mismatch", "not recorded", or "not
+	// checked" when Options.Originals is empty.
+	Status string `json:"status"`
+}
+
+// ErrNotPDF is returned by File for input that is not a PDF at all; any
+// other defect is reported in the Report.
+var ErrNotPDF = errors.New("verify: not a PDF")
+
+// File checks pdf. It returns an error only when pdf is not a PDF; every
+// other failure is a problem in the report.
+func File(pdf []byte, opt Options) (rep *Report, err error) {
+	if len(pdf) < 8 || string(pdf[:5]) != "%PDF-" {
+		return nil, ErrNotPDF
+	}
+	r := &Report{Problems: []string{}, Signatures: []Signature{}}
+	defer func() {
+		// A parser bug on hostile input must fail the check, not the caller.
+		if p := recover(); p != nil {
+			r.problem("the file could not be read: %v", p)
+			r.OK = false
+			rep, err = r, nil
+		}
+	}()
+	checkSignatures(pdf, opt, r)
+	checkStructure(pdf, opt, r)
+	r.OK = len(r.Problems) == 0
+	return r, nil
+}
+
+func (r *Report) problem(format string, args ...any) {
+	r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+}

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
 // sohoa builds the command once per test binary.
@@ -85,6 +88,29 @@ func TestIngestCommand(t *testing.T) {
 		if !strings.Contains(string(sig), want) {
 			t.Errorf("pdfsig does not say %q:\n%s", want, sig)
 		}
+	}
+	// The signed dossier is still PDF/A-2b to the independent checkers.
+	for _, tc := range []struct {
+		tool string
+		args []string
+		want []string
+	}{
+		{"qpdf", []string{"--check", pdf}, []string{"No syntax or stream encoding errors"}},
+		{"pdfinfo", []string{"-meta", pdf}, []string{"<pdfaid:part>2</pdfaid:part>", "<pdfaid:conformance>B</pdfaid:conformance>", "receipt-150.png"}},
+		{"pdffonts", []string{pdf}, []string{"CID TrueType      Identity-H       yes no  yes"}},
+	} {
+		got, err := exec.Command(tc.tool, tc.args...).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: %v\n%s", tc.tool, err, got)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(got), w) {
+				t.Errorf("%s does not say %q:\n%s", tc.tool, w, got)
+			}
+		}
+	}
+	if err := api.ValidateFile(pdf, model.NewDefaultConfiguration()); err != nil {
+		t.Errorf("pdfcpu validate: %v", err)
 	}
 	// The originals as ingested: the two good scans.
 	originals := t.TempDir()

@@ -132,6 +132,8 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 	if math.Abs(layout.Skew) >= minSkew {
 		toOut = toOut.Then(raster.RotateAbout(-layout.Skew, float64(ow)/2, float64(oh)/2))
 	}
+	// The paper's size, whatever resolution OCR reads at.
+	pageW, pageH := float64(ow)*72/p.DPI, float64(oh)*72/p.DPI
 	r.OCRDPI = math.Round(p.DPI)
 	if maxOCR := float64(opt.OCRDPI); maxOCR > 0 && r.OCRDPI > maxOCR {
 		s := maxOCR / p.DPI
@@ -177,7 +179,7 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 	}
 	r.Times.OCR = ms(time.Since(t))
 
-	page := pdfPage(p, toOut, ow, oh, r.OCRDPI, &res)
+	page := pdfPage(p, toOut, ow, oh, pageW, pageH, &res)
 	page.Original = pdf.Original{Name: r.Source, Page: n, SHA256: r.SHA256}
 	return &Processed{Report: r, PDF: page}, nil
 }
@@ -185,21 +187,23 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 // pdfPage lays the page out at its physical size: the original image drawn
 // through toOut (so the PDF straightens it, not a re-encode) and the words,
 // found on the straightened raster, placed where they show.
-func pdfPage(p *scan.Page, toOut raster.Affine, ow, oh int, outDPI float64, res *ocr.Result) pdf.Page {
-	k := 72 / outDPI // points per output pixel
+func pdfPage(p *scan.Page, toOut raster.Affine, ow, oh int, pageW, pageH float64, res *ocr.Result) pdf.Page {
+	// Points per output pixel; the raster's whole-pixel size may differ from
+	// the paper's by a fraction of a pixel, which this absorbs.
+	kx, ky := pageW/float64(ow), pageH/float64(oh)
 	w, h := float64(p.Gray.Rect.Dx()), float64(p.Gray.Rect.Dy())
 	// PDF draws an image into the unit square with its first row at the top.
 	unitToPixels := raster.Affine{w, 0, 0, -h, 0, h}
-	outToPage := raster.Affine{k, 0, 0, -k, 0, float64(oh) * k}
+	outToPage := raster.Affine{kx, 0, 0, -ky, 0, pageH}
 	page := pdf.Page{
-		Width:  float64(ow) * k,
-		Height: float64(oh) * k,
+		Width:  pageW,
+		Height: pageH,
 		Image:  p.Embed,
 		Matrix: unitToPixels.Then(toOut).Then(outToPage),
 	}
 	rect := func(b image.Rectangle) pdf.Rect {
-		return pdf.Rect{X0: float64(b.Min.X) * k, X1: float64(b.Max.X) * k,
-			Y0: float64(oh-b.Max.Y) * k, Y1: float64(oh-b.Min.Y) * k}
+		return pdf.Rect{X0: float64(b.Min.X) * kx, X1: float64(b.Max.X) * kx,
+			Y0: float64(oh-b.Max.Y) * ky, Y1: float64(oh-b.Min.Y) * ky}
 	}
 	for _, line := range res.Lines() {
 		var l pdf.Line

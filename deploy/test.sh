@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 deploy/setup.sh
 export PATH="$PATH:$(go env GOPATH)/bin"
 command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# storage/s3 tests start a real MinIO server; they fail (not skip) without it.
+command -v minio >/dev/null || GOFLAGS= go install github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
 
 # ./... skips testdata/, so the fixture generator is named on its own.
 go vet ./... ./testdata/gen

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -77,6 +79,27 @@ func runWithMinIO(m *testing.M) int {
 			return 1
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// "Ready" comes before the object layer is up on a loaded machine
+	// ("Server not initialized yet"): wait until a real request works.
+	probe, err := minio.New(endpoint, &minio.Options{Creds: credentials.NewStaticV4(rootUser, rootPassword, "")})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := probe.ListBuckets(ctx)
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(filepath.Join(dir, "minio.log"))
+			fmt.Fprintf(os.Stderr, "MinIO at %s not serving after 60s: %v\n%s", endpoint, err, b)
+			return 1
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	return m.Run()
 }

@@ -147,13 +147,10 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 	}
 	r.Times.Deskew = ms(time.Since(t))
 
-	// clean: works in place, so never on the decoder's own pixels, which
-	// may be shared with the image embedded in the PDF.
+	// clean: in place; the decoded page is not looked at again (the PDF
+	// embeds the original encoded bytes).
 	t = time.Now()
 	if !r.Blank {
-		if straight == p.Gray {
-			straight = cloneGray(p.Gray)
-		}
 		r.LeaderDots = raster.RemoveLeaders(straight, r.OCRDPI, ink.Threshold)
 	}
 	r.Times.Clean = ms(time.Since(t))
@@ -216,12 +213,4 @@ func pdfPage(p *scan.Page, toOut raster.Affine, ow, oh int, pageW, pageH float64
 		page.Lines = append(page.Lines, l)
 	}
 	return page
-}
-
-func cloneGray(g *image.Gray) *image.Gray {
-	c := image.NewGray(g.Rect)
-	for y := 0; y < g.Rect.Dy(); y++ {
-		copy(c.Pix[y*c.Stride:(y+1)*c.Stride], g.Pix[y*g.Stride:])
-	}
-	return c
 }

@@ -141,6 +141,16 @@ func Inputs(args []string) ([]string, error) {
 	if len(out) == 0 {
 		return nil, errors.New("no scan files in the inputs")
 	}
+	// The manifest and the PDF's XMP name originals by file name; two
+	// inputs of one name could not both be found again by an auditor.
+	seen := map[string]string{}
+	for _, f := range out {
+		b := filepath.Base(f)
+		if prev, ok := seen[b]; ok {
+			return nil, fmt.Errorf("inputs %s and %s have the same file name; rename one", prev, f)
+		}
+		seen[b] = f
+	}
 	return out, nil
 }
 
@@ -234,14 +244,25 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				p, _ := Process(jobs[i].file, jobs[i].n, eng, opt)
-				results[i] <- p
+				results[i] <- processSafely(jobs[i].file, jobs[i].n, eng, opt)
 			}
 		}()
 	}
+	// Pages are handed out at most 2×Jobs ahead of the one being written,
+	// so a slow early page cannot make the finished later ones pile up in
+	// memory.
+	ahead := make(chan struct{}, 2*len(engines))
 	go func() {
 		defer close(next)
 		for i := range jobs {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
 			select {
 			case next <- i:
 			case <-ctx.Done():
@@ -255,6 +276,7 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		var p *Processed
 		select {
 		case p = <-results[i]:
+			<-ahead
 		case <-ctx.Done():
 			// Workers finish the page in hand (their engines are closed
 			// on return) and the half-written PDF is removed.
@@ -324,6 +346,19 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		return m, fmt.Errorf("%w: %d of %d: %s", ErrPagesFailed, len(m.Failed), len(m.Failed)+len(m.Pages), strings.Join(names, ", "))
 	}
 	return m, nil
+}
+
+// processSafely is Process for a worker: a panic in a decoder or in OCR on
+// a hostile page fails that page, not the run and the pages already done.
+func processSafely(f *scan.File, n int, eng *ocr.Engine, opt Options) (p *Processed) {
+	defer func() {
+		if r := recover(); r != nil {
+			p = &Processed{Report: PageReport{Source: f.Name(), SourcePage: n, SHA256: f.SHA256,
+				Error: fmt.Sprintf("%s page %d: internal error: %v", f.Name(), n, r)}}
+		}
+	}()
+	p, _ = Process(f, n, eng, opt)
+	return p
 }
 
 // signFile is the sign stage: it seals the assembled PDF at path in place

@@ -11,6 +11,8 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"net/url"
+	"time"
 
 	"github.com/digitorus/timestamp"
 )
@@ -37,35 +39,49 @@ func (s *Signer) fetchTimestamp(ctx context.Context, data []byte) ([]byte, error
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, s.TSAURL, bytes.NewReader(req))
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, s.TSAURL, err)
+		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, redact(s.TSAURL), err)
 	}
 	hreq.Header.Set("Content-Type", "application/timestamp-query")
 	client := s.HTTPClient
 	if client == nil {
-		client = http.DefaultClient
+		// A stalled authority must not hold a dossier forever.
+		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	resp, err := client.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, s.TSAURL, err)
+		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, redact(s.TSAURL), err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTSAReply))
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: read reply: %v", ErrTimestamp, s.TSAURL, err)
+		return nil, fmt.Errorf("%w %s: read reply: %v", ErrTimestamp, redact(s.TSAURL), err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w %s: HTTP %s", ErrTimestamp, s.TSAURL, resp.Status)
+		return nil, fmt.Errorf("%w %s: HTTP %s", ErrTimestamp, redact(s.TSAURL), resp.Status)
 	}
 	ts, err := timestamp.ParseResponse(body)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, s.TSAURL, err)
+		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, redact(s.TSAURL), err)
 	}
 	want := sha256.Sum256(data)
 	if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, want[:]) {
-		return nil, fmt.Errorf("%w %s: token is not over our signature", ErrTimestamp, s.TSAURL)
+		return nil, fmt.Errorf("%w %s: token is not over our signature", ErrTimestamp, redact(s.TSAURL))
 	}
 	if ts.Nonce != nil && ts.Nonce.Cmp(nonce) != 0 {
-		return nil, fmt.Errorf("%w %s: nonce in the token differs from ours", ErrTimestamp, s.TSAURL)
+		return nil, fmt.Errorf("%w %s: nonce in the token differs from ours", ErrTimestamp, redact(s.TSAURL))
 	}
 	return ts.RawToken, nil
+}
+
+// redact keeps credentials in a TSA URL (user:password@, or a token in the
+// query) out of error messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable TSA URL)"
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "…"
+	}
+	return u.Redacted()
 }

@@ -132,7 +132,9 @@ func checkSignature(pdf []byte, br [4]int, opt Options, r *Report) Signature {
 	if opt.Roots != nil {
 		at := opt.Now
 		switch {
-		case s.Timestamp != nil && s.Timestamp.ImprintMatches:
+		// A time-stamp's time stands in for "now" only when its authority
+		// is trusted: anyone can put a token in the unsigned attributes.
+		case s.Timestamp != nil && s.Timestamp.ImprintMatches && s.Timestamp.Trusted != nil && *s.Timestamp.Trusted:
 			at = s.Timestamp.Time
 		case at.IsZero() && s.SigningTime != nil:
 			at = *s.SigningTime
@@ -181,6 +183,10 @@ func checkTimestamp(tok, sigValue []byte, opt Options, r *Report) *Timestamp {
 	t := &Timestamp{Time: ts.Time}
 	if len(ts.Certificates) > 0 {
 		t.TSA = ts.Certificates[0].Subject.String()
+	} else {
+		// The parser checks a token's signature only against certificates
+		// the token carries; without them nothing vouches for its time.
+		r.problem("the time-stamp carries no certificate, so its signature cannot be checked")
 	}
 	h := sha256.Sum256(sigValue)
 	t.ImprintMatches = bytes.Equal(ts.HashedMessage, h[:])

@@ -120,6 +120,9 @@ func checkXMP(packet []byte, opt Options, r *Report) {
 		switch {
 		case o.File == "":
 			o.Status = "not recorded"
+			if opt.Originals != "" {
+				r.problem("page %d: the dossier records no original to check", o.DossierPage)
+			}
 			continue
 		case opt.Originals == "":
 			o.Status = "not checked"

@@ -179,6 +179,9 @@ func loadSigner() (*sign.Signer, error) {
 		if password == "" {
 			password = sign.DevPassword
 		}
+		// Loud, because a desk that forgot --key would otherwise seal
+		// real dossiers with a key anyone can make.
+		fmt.Fprintf(os.Stderr, "sohoa: signing with the DEVELOPMENT key %s: not for real dossiers (pass --key)\n", path)
 	}
 	if signing.passwordFile != "" {
 		b, err := os.ReadFile(signing.passwordFile)

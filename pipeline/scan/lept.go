@@ -12,13 +12,13 @@ package scan
 // #include <string.h>
 // #include <leptonica/allheaders.h>
 //
+// static void quiet(void) { setMsgSeverity(L_SEVERITY_NONE); }
+//
 // // gray_from decodes an image to 8-bit luminance into dst (w×h bytes,
 // // tightly packed). kind 0: JPEG, luminance only; 1: any single-image
 // // format; 2: TIFF frame number frame. Returns 0 on success.
 // static int gray_from(int kind, const l_uint8 *data, size_t size, int frame,
 //                      l_uint8 *dst, int w, int h) {
-//     static int quiet = 0;
-//     if (!quiet) { setMsgSeverity(L_SEVERITY_NONE); quiet = 1; }
 //     PIX *pix = NULL;
 //     l_int32 warn = 0;
 //     switch (kind) {
@@ -50,8 +50,11 @@ import "C"
 
 import (
 	"image"
+	"sync"
 	"unsafe"
 )
+
+var quietOnce sync.Once
 
 type leptKind int
 
@@ -68,6 +71,9 @@ func leptGray(kind leptKind, data []byte, frame, w, h int) *image.Gray {
 	if len(data) == 0 || w <= 0 || h <= 0 {
 		return nil
 	}
+	// Leptonica's messages would duplicate, on stderr, the errors this
+	// package returns; its severity is a global, so set it once.
+	quietOnce.Do(func() { C.quiet() })
 	g := image.NewGray(image.Rect(0, 0, w, h))
 	rc := C.gray_from(C.int(kind), (*C.l_uint8)(unsafe.Pointer(&data[0])), C.size_t(len(data)), C.int(frame),
 		(*C.l_uint8)(unsafe.Pointer(&g.Pix[0])), C.int(w), C.int(h))

@@ -3,7 +3,9 @@ package scan
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"io"
+	"slices"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
@@ -14,13 +16,20 @@ import (
 // readPDF parses a PDF under resource limits derived from the pixel limit:
 // a PDF bomb (a stream that inflates to gigabytes, an object graph that
 // never ends) fails here rather than exhaust memory.
-func (f *File) readPDF(data []byte) (*model.Context, error) {
+func (f *File) readPDF(data []byte) (ctx *model.Context, err error) {
+	// pdfcpu is a large parser facing hostile input: a panic inside it is a
+	// corrupt file, not the end of the run.
+	defer func() {
+		if p := recover(); p != nil {
+			ctx, err = nil, fmt.Errorf("%w: PDF parser failed: %v", ErrCorrupt, p)
+		}
+	}()
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
 	conf.Limits.MaxImagePixels = f.opt.maxPixels()
 	conf.Limits.MaxImageBytes = 4 * f.opt.maxPixels()
 	conf.Limits.MaxDecodeBytes = 4 * f.opt.maxPixels()
-	ctx, err := api.ReadValidateAndOptimize(bytes.NewReader(data), conf)
+	ctx, err = api.ReadValidateAndOptimize(bytes.NewReader(data), conf)
 	if err != nil {
 		return nil, fmt.Errorf("%w: PDF: %v", ErrCorrupt, err)
 	}
@@ -34,8 +43,16 @@ func pageImage(ctx *model.Context, n int, stub bool) (*model.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: extract image: %v", ErrCorrupt, err)
 	}
+	// In object-number order, so that probe and decode (and every run)
+	// pick the same image when two are the same size.
+	nums := make([]int, 0, len(imgs))
+	for k := range imgs {
+		nums = append(nums, k)
+	}
+	slices.Sort(nums)
 	var best *model.Image
-	for _, im := range imgs {
+	for _, k := range nums {
+		im := imgs[k]
 		if im.Thumb || im.IsImgMask {
 			continue
 		}
@@ -95,6 +112,14 @@ func (f *File) decodePDF(p *Page, _ []byte, n int) error {
 	f.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	// The image dictionary's size was checked at Open, but the bytes are
+	// what gets decoded, and they carry their own size: a small /Width
+	// around a huge JPEG frame would otherwise slip past the limit.
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(enc)); err == nil {
+		if err := f.checkPixels(n, cfg.Width, cfg.Height); err != nil {
+			return err
+		}
 	}
 	switch im.FileType {
 	case "jpg":

@@ -159,13 +159,12 @@ func (f *File) checkPixels(page, w, h int) error {
 // single-page file is read again, so that a run over a large dossier holds
 // one page's bytes at a time; if it no longer hashes to what Open saw, the
 // page fails rather than be recorded under a hash its bytes do not have.
-func (f *File) Page(n int) (*Page, error) {
+func (f *File) Page(n int) (_ *Page, err error) {
 	if n < 1 || n > f.Pages {
 		return nil, fmt.Errorf("%s: no page %d (file has %d)", f.Path, n, f.Pages)
 	}
 	data := f.data
 	if data == nil {
-		var err error
 		if data, err = os.ReadFile(f.Path); err != nil {
 			return nil, fmt.Errorf("read %s: %w", f.Path, err)
 		}
@@ -173,7 +172,13 @@ func (f *File) Page(n int) (*Page, error) {
 			return nil, fmt.Errorf("%s: %w", f.Path, ErrChanged)
 		}
 	}
-	var err error
+	// Decoders are large parsers facing hostile input: a panic in one is a
+	// corrupt page, not the end of the run.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s page %d: %w: decoder failed: %v", f.Path, n, ErrCorrupt, r)
+		}
+	}()
 	p := &Page{Source: f.Path, Number: n, Format: f.Format, SHA256: f.SHA256, Orientation: 1}
 	switch f.Format {
 	case "jpeg":

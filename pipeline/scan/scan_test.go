@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sohoa/sohoa/pipeline/pdf"
 	"golang.org/x/image/tiff"
 )
 
@@ -300,4 +301,30 @@ func loopTIFF() []byte {
 		b = le.AppendUint32(b, 10)
 	}
 	return le.AppendUint32(b, 8)
+}
+
+// TestPDFImageSizeLies: a PDF whose image dictionary claims 10×10 around a
+// JPEG whose own header says 200×200 must be held to the pixel limit by
+// the JPEG's size, not the dictionary's.
+func TestPDFImageSizeLies(t *testing.T) {
+	jpg := encode(t, func(b *bytes.Buffer) error { return jpeg.Encode(b, page(200, 200), nil) })
+	var doc bytes.Buffer
+	w, err := pdf.NewWriter(&doc, pdf.Info{Title: "bomb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := pdf.Image{Width: 10, Height: 10, BitsPerComponent: 8, ColorSpace: "DeviceGray", Filter: "DCTDecode", Data: jpg}
+	if err := w.AddPage(pdf.Page{Width: 100, Height: 100, Image: img, Matrix: [6]float64{100, 0, 0, 100, 0, 0}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(write(t, "lies.pdf", doc.Bytes()), Options{MaxPixels: 1000})
+	if err != nil {
+		t.Fatalf("Open: %v (the dictionary's 100 px are within the limit)", err)
+	}
+	if _, err := f.Page(1); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Page: got %v, want ErrTooLarge from the JPEG's own 200×200", err)
+	}
 }

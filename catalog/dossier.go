@@ -1,0 +1,143 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Dossier is one citizen's application as the catalog records it.
+type Dossier struct {
+	Code      string // mã hồ sơ, given to the citizen
+	Procedure string // administrative procedure (TTHC) code
+	Office    string // receiving office
+	Status    Status
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Event is one recorded state change of a dossier or one of its pages.
+type Event struct {
+	Dossier string
+	Page    int    // page position; 0 for a dossier event
+	Actor   string // who made the change: station, worker, operator
+	From    string // "" when the dossier or page was created
+	To      string
+	Detail  map[string]any
+	At      time.Time
+}
+
+// CreateDossier records a new dossier in status Created. A dossier with
+// the same code gives ErrExists.
+func (c *Catalog) CreateDossier(ctx context.Context, d Dossier, actor string) (Dossier, error) {
+	err := c.inTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `
+			INSERT INTO dossiers (code, procedure, office, status) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (code) DO NOTHING
+			RETURNING id, status, created_at, updated_at`,
+			d.Code, d.Procedure, d.Office, Created).Scan(&id, &d.Status, &d.CreatedAt, &d.UpdatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrExists
+		}
+		if err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, id, nil, actor, "", string(Created), nil)
+	})
+	if err != nil {
+		return Dossier{}, fmt.Errorf("create dossier %s: %w", d.Code, err)
+	}
+	return d, nil
+}
+
+// Get returns the dossier with the given code, or ErrNotFound.
+func (c *Catalog) Get(ctx context.Context, code string) (Dossier, error) {
+	d := Dossier{Code: code}
+	err := c.pool.QueryRow(ctx, `
+		SELECT procedure, office, status, created_at, updated_at FROM dossiers WHERE code = $1`,
+		code).Scan(&d.Procedure, &d.Office, &d.Status, &d.CreatedAt, &d.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return Dossier{}, fmt.Errorf("get dossier %s: %w", code, err)
+	}
+	return d, nil
+}
+
+// Move changes a dossier's status from "from" to "to" and logs it with
+// detail. It fails with ErrIllegalMove, changing nothing, when the dossier
+// is no longer in "from" (another worker moved it first) or the move is
+// not in the table of allowed moves. Naming the expected current status
+// makes a retried or duplicated task harmless.
+func (c *Catalog) Move(ctx context.Context, code string, from, to Status, actor string, detail map[string]any) error {
+	err := c.inTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		var cur Status
+		err := tx.QueryRow(ctx,
+			`SELECT id, status FROM dossiers WHERE code = $1 FOR UPDATE`, code).Scan(&id, &cur)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if cur != from || !allowed(dossierMoves, from, to) {
+			return fmt.Errorf("%w: dossier is %s, asked %s → %s", ErrIllegalMove, cur, from, to)
+		}
+		if _, err := tx.Exec(ctx,
+			`UPDATE dossiers SET status = $2, updated_at = now() WHERE id = $1`, id, to); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, id, nil, actor, string(from), string(to), detail)
+	})
+	if err != nil {
+		return fmt.Errorf("move dossier %s to %s: %w", code, to, err)
+	}
+	return nil
+}
+
+// Events returns the dossier's events, and its pages' events, in the
+// order they were recorded.
+func (c *Catalog) Events(ctx context.Context, code string) ([]Event, error) {
+	rows, err := c.pool.Query(ctx, `
+		SELECT coalesce(p.position, 0), e.actor, coalesce(e.from_status, ''), e.to_status, e.detail, e.at
+		FROM events e
+		JOIN dossiers d ON d.id = e.dossier_id
+		LEFT JOIN pages p ON p.id = e.page_id
+		WHERE d.code = $1
+		ORDER BY e.id`, code)
+	if err != nil {
+		return nil, fmt.Errorf("events of dossier %s: %w", code, err)
+	}
+	evs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
+		e := Event{Dossier: code}
+		err := r.Scan(&e.Page, &e.Actor, &e.From, &e.To, &e.Detail, &e.At)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("events of dossier %s: %w", code, err)
+	}
+	return evs, nil
+}
+
+func insertEvent(ctx context.Context, tx pgx.Tx, dossierID int64, pageID *int64, actor, from, to string, detail map[string]any) error {
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	var fromArg *string
+	if from != "" {
+		fromArg = &from
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO events (dossier_id, page_id, actor, from_status, to_status, detail)
+		VALUES ($1, $2, $3, $4, $5, $6)`, dossierID, pageID, actor, fromArg, to, detail)
+	if err != nil {
+		return fmt.Errorf("log event: %w", err)
+	}
+	return nil
+}

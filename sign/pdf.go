@@ -49,6 +49,7 @@ var (
 	rePages     = regexp.MustCompile(`/Pages\s+(\d+)\s+(\d+)\s+R`)
 	reKids      = regexp.MustCompile(`/Kids\s*\[\s*(\d+)\s+(\d+)\s+R`)
 	reObjHeader = regexp.MustCompile(`^(\d+)\s+(\d+)\s+obj\b`)
+	rePageType  = regexp.MustCompile(`/Type\s*/Page\b`)
 )
 
 // parseDocument reads the trailer chain and locates the catalog and first
@@ -219,7 +220,7 @@ func (d *document) firstPage(cat []byte) (ref, error) {
 		}
 		k := reKids.FindSubmatch(node)
 		if k == nil {
-			if !regexp.MustCompile(`/Type\s*/Page\b`).Match(node) {
+			if !rePageType.Match(node) {
 				return ref{}, fmt.Errorf("%w: page tree node %d has no kids", ErrUnsupportedPDF, r.num)
 			}
 			if bytes.Contains(node, []byte("/Annots")) {

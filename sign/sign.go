@@ -27,11 +27,9 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf16"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/pkcs7"
+	"github.com/sohoa/sohoa/pipeline/pdf"
 )
 
 // ContentsSize is the room reserved for the CMS in /Contents, in bytes
@@ -174,10 +172,10 @@ func (s *Signer) appendUpdate(doc *document, now time.Time) ([]byte, [4]int, err
 		name = s.chain[0].Subject.CommonName
 	}
 	begin(sigRef)
-	fmt.Fprintf(&b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M (%s)", pdfDate(now))
+	fmt.Fprintf(&b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M (%s)", pdf.DateString(now))
 	for _, kv := range []struct{ k, v string }{{"Name", name}, {"Reason", s.Reason}, {"Location", s.Location}} {
 		if kv.v != "" {
-			fmt.Fprintf(&b, " /%s %s", kv.k, textString(kv.v))
+			fmt.Fprintf(&b, " /%s %s", kv.k, pdf.TextString(kv.v))
 		}
 	}
 	b.WriteString(" /ByteRange ")
@@ -247,46 +245,4 @@ func writeXref(b *bytes.Buffer, offsets map[int]obj) {
 		}
 		i = j
 	}
-}
-
-// pdfDate formats t as a PDF date in its own zone.
-func pdfDate(t time.Time) string {
-	_, off := t.Zone()
-	sign := byte('+')
-	if off < 0 {
-		sign, off = '-', -off
-	}
-	return fmt.Sprintf("%s%c%02d'%02d'", t.Format("D:20060102150405"), sign, off/3600, off%3600/60)
-}
-
-// textString encodes a PDF text string: literal for printable ASCII,
-// otherwise UTF-16BE with a byte order mark (Vietnamese names), NFC like
-// the rest of the dossier's text.
-func textString(s string) string {
-	s = norm.NFC.String(s)
-	var b strings.Builder
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7E {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		b.WriteByte('(')
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c == '(' || c == ')' || c == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(s[i])
-		}
-		b.WriteByte(')')
-		return b.String()
-	}
-	b.WriteString("<FEFF")
-	for _, u := range utf16.Encode([]rune(s)) {
-		fmt.Fprintf(&b, "%04X", u)
-	}
-	b.WriteByte('>')
-	return b.String()
 }

@@ -83,6 +83,10 @@ func main() {
 
 	sohoa := filepath.Join(work, "sohoa")
 	run("go", "build", "-o", sohoa, "./cmd/sohoa")
+	// sohoa's dossiers are signed, as in production: a development key
+	// made for this run (the children inherit the variable).
+	check(os.Setenv("SOHOA_DEV_KEYS", filepath.Join(work, "keys")))
+	run(sohoa, "keys", "dev")
 	inputPDF := filepath.Join(work, "input.pdf")
 	writeImagePDF(pages, inputPDF)
 

@@ -436,21 +436,21 @@ func (in Info) dict() []byte {
 		{"Producer", in.Producer},
 	} {
 		if f.val != "" {
-			fmt.Fprintf(&b, " /%s %s", f.key, textString(f.val))
+			fmt.Fprintf(&b, " /%s %s", f.key, TextString(f.val))
 		}
 	}
 	if !in.Created.IsZero() {
-		d := pdfDate(in.Created)
+		d := DateString(in.Created)
 		fmt.Fprintf(&b, " /CreationDate (%s) /ModDate (%s)", d, d)
 	}
 	b.WriteString(" >>\n")
 	return b.Bytes()
 }
 
-// textString encodes a PDF text string: a literal when it is printable
+// TextString encodes a PDF text string: a literal when it is printable
 // ASCII, otherwise UTF-16BE with a byte order mark, which is how PDF carries
 // Vietnamese in metadata.
-func textString(s string) string {
+func TextString(s string) string {
 	s = norm.NFC.String(s)
 	ascii := true
 	for i := 0; i < len(s); i++ {
@@ -480,10 +480,10 @@ func textString(s string) string {
 	return b.String()
 }
 
-// pdfDate formats t as a PDF date string (ISO 32000-1 7.9.4), keeping t's
+// DateString formats t as a PDF date string (ISO 32000-1 7.9.4), keeping t's
 // own time zone. UTC is written +00'00' rather than Z: the same instant,
 // but some strict readers (pdfcpu) refuse a bare Z.
-func pdfDate(t time.Time) string {
+func DateString(t time.Time) string {
 	_, off := t.Zone()
 	sign := byte('+')
 	if off < 0 {

@@ -285,18 +285,12 @@ func refine(x, y []int32, coarse float64) float64 {
 	return a
 }
 
-// lineKey is where a point falls across text lines tilted by deg
-// (counter-clockwise as seen): constant along such a line.
-func lineKeys(deg float64) (sin, cos float64) {
-	return math.Sincos(deg * math.Pi / 180)
-}
-
 // profileScore projects the points (weighted by w, or 1 each when w is
 // nil) across lines tilted by deg into one-pixel bins and sums the squared
 // differences of neighbouring bins: large when the profile is a comb of
 // sharp line peaks, small when the lines are smeared.
 func profileScore(x, y, w []int32, deg float64) float64 {
-	bins, _ := profile(x, y, w, deg)
+	bins := profile(x, y, w, deg)
 	var s float64
 	for i := 1; i < len(bins); i++ {
 		d := float64(bins[i] - bins[i-1])
@@ -305,12 +299,13 @@ func profileScore(x, y, w []int32, deg float64) float64 {
 	return s
 }
 
-// profile returns the projection and the key of bin 0.
-func profile(x, y, w []int32, deg float64) ([]int32, int) {
+// profile projects the points across lines tilted by deg (counter-
+// clockwise as seen) into one-pixel bins.
+func profile(x, y, w []int32, deg float64) []int32 {
 	if len(x) == 0 {
-		return nil, 0
+		return nil
 	}
-	sin, cos := lineKeys(deg)
+	sin, cos := math.Sincos(deg * math.Pi / 180)
 	// A line tilted counter-clockwise rises to the right (y falls), so
 	// y·cos + x·sin is constant along it. The key range follows from the
 	// points' bounding box, which saves a pass to find it.
@@ -336,14 +331,14 @@ func profile(x, y, w []int32, deg float64) ([]int32, int) {
 			bins[int(float64(y[i])*cos+float64(x[i])*sin-off)] += w[i]
 		}
 	}
-	return bins, int(off)
+	return bins
 }
 
 // upEvidence returns (above-below)/(above+below) summed over the text
 // lines found in the profile at angle deg: positive when the page reads
 // upright, negative when upside down.
 func upEvidence(x, y []int32, deg float64) float64 {
-	bins, _ := profile(x, y, nil, deg)
+	bins := profile(x, y, nil, deg)
 	if len(bins) == 0 {
 		return 0
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"image"
 	"image/color"
 	"image/jpeg"
 
@@ -88,9 +89,9 @@ func decodeJPEG(p *Page, data []byte) error {
 	if cfg.ColorModel != color.CMYKModel && hasEOI(data) {
 		p.Gray = leptGray(leptJPEGLuma, data, 0, cfg.Width, cfg.Height)
 	}
+	var img image.Image // decoded by Go: kept for a CMYK re-encode
 	if p.Gray == nil {
-		img, err := jpeg.Decode(bytes.NewReader(data))
-		if err != nil {
+		if img, err = jpeg.Decode(bytes.NewReader(data)); err != nil {
 			return decodeError(err)
 		}
 		p.Gray = toGray(img)
@@ -103,9 +104,10 @@ func decodeJPEG(p *Page, data []byte) error {
 	// PDF/A allows CMYK images only under a CMYK output intent; dossiers
 	// carry an sRGB one. Convert: the colour of a print-shop CMYK file is
 	// the one thing not kept, and the manifest says so.
-	img, err := jpeg.Decode(bytes.NewReader(data))
-	if err != nil {
-		return decodeError(err)
+	if img == nil {
+		if img, err = jpeg.Decode(bytes.NewReader(data)); err != nil {
+			return decodeError(err)
+		}
 	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, toRGB(img), &jpeg.Options{Quality: 92}); err != nil {

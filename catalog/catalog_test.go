@@ -2,82 +2,21 @@ package catalog
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/sohoa/sohoa/internal/testenv"
 )
-
-const defaultTestDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-
-// testDB creates a fresh database for one test on the server named by
-// SOHOA_TEST_POSTGRES (or the local default) and drops it afterwards. It
-// returns the new database's DSN. Without a reachable server the test is
-// skipped, unless SOHOA_TEST_POSTGRES was set, when it fails.
-func testDB(t *testing.T) string {
-	t.Helper()
-	dsn, ok := os.LookupEnv("SOHOA_TEST_POSTGRES")
-	if !ok {
-		dsn = defaultTestDSN
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		// A catalog test that quietly does not run is no test: the
-		// catalog needs a real PostgreSQL (set SOHOA_TEST_POSTGRES).
-		t.Fatalf("no PostgreSQL at %s: %v", dsn, err)
-	}
-	defer admin.Close(context.Background())
-	var b [8]byte
-	rand.Read(b[:])
-	name := "sohoa_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	return withDatabase(t, dsn, name)
-}
-
-// withDatabase returns dsn (a URL or keyword/value string) naming database name.
-func withDatabase(t *testing.T, dsn, name string) string {
-	t.Helper()
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		return dsn + " dbname=" + name
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("parse test DSN: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
 
 func openTest(t *testing.T) (*Catalog, string) {
 	t.Helper()
-	dsn := testDB(t)
+	dsn := testenv.PostgresDB(t)
 	c, err := Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +85,7 @@ func TestMigrateTwiceIsNoOp(t *testing.T) {
 }
 
 func TestConcurrentMigrate(t *testing.T) {
-	dsn := testDB(t)
+	dsn := testenv.PostgresDB(t)
 	ctx := context.Background()
 	const n = 4
 	var wg sync.WaitGroup

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -172,7 +173,7 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 	if err := CheckCode(opt.Code); err != nil {
 		return nil, err
 	}
-	tools, err := toolVersions(opt.Lang)
+	tools, err := ToolVersions(opt.Lang)
 	if err != nil {
 		return nil, err
 	}
@@ -205,9 +206,7 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		return nil, fmt.Errorf("create dossier PDF: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
-	w, err := pdf.NewWriter(tmp, pdf.Info{
-		Title: opt.Code, Creator: "sohoa " + tools.Sohoa, Producer: "sohoa " + tools.Sohoa, Created: m.Created,
-	})
+	w, err := NewDossierPDF(tmp, opt.Code, m.Created)
 	if err != nil {
 		tmp.Close()
 		return nil, err
@@ -361,26 +360,59 @@ func processSafely(f *scan.File, n int, eng *ocr.Engine, opt Options) (p *Proces
 	return p
 }
 
-// signFile is the sign stage: it seals the assembled PDF at path in place
-// with an incremental update, so the PDF/A part stays byte for byte.
-func signFile(ctx context.Context, s *sign.Signer, path string) (*SignatureInfo, error) {
-	t := time.Now()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", StageSign, err)
+// ProcessFile takes every page of f through the page stages, as a worker
+// does with one stored original (a multi-frame TIFF or PDF gives several
+// pages). It stops at the first page that fails and returns its error; a
+// panic in a decoder or in OCR is that page's error.
+func ProcessFile(f *scan.File, eng *ocr.Engine, opt Options) ([]*Processed, error) {
+	var out []*Processed
+	for n := 1; n <= f.Pages; n++ {
+		p := processSafely(f, n, eng, opt)
+		if p.Report.Error != "" {
+			return nil, errors.New(p.Report.Error)
+		}
+		out = append(out, p)
 	}
+	return out, nil
+}
+
+// NewDossierPDF starts the PDF/A of dossier code, dated created (the
+// moment the dossier was submitted, so that assembling it again gives the
+// same bytes).
+func NewDossierPDF(w io.Writer, code string, created time.Time) (*pdf.Writer, error) {
+	v := "sohoa " + Version()
+	return pdf.NewWriter(w, pdf.Info{Title: code, Creator: v, Producer: v, Created: created})
+}
+
+// Sign is the sign stage: it seals an assembled dossier PDF with an
+// incremental update, so the PDF/A part stays byte for byte.
+func Sign(ctx context.Context, s *sign.Signer, data []byte) ([]byte, *SignatureInfo, error) {
+	t := time.Now()
 	signed, err := s.SignContext(ctx, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", StageSign, err)
-	}
-	if err := os.WriteFile(path, signed, 0o644); err != nil {
-		return nil, fmt.Errorf("%s: %w", StageSign, err)
+		return nil, nil, fmt.Errorf("%s: %w", StageSign, err)
 	}
 	cert := s.Certificate()
 	info := &SignatureInfo{Signer: cert.Subject.String(), Issuer: cert.Issuer.String(),
 		Serial: cert.SerialNumber.Text(16), Level: "PAdES B-B", Location: s.Location, MS: ms(time.Since(t))}
 	if s.TSAURL != "" {
 		info.Level = "PAdES B-T"
+	}
+	return signed, info, nil
+}
+
+// signFile seals the assembled PDF at path in place.
+func signFile(ctx context.Context, s *sign.Signer, path string) (*SignatureInfo, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", StageSign, err)
+	}
+	signed, info, err := Sign(ctx, s, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, signed, 0o644); err != nil {
+		return nil, fmt.Errorf("%s: %w", StageSign, err)
 	}
 	return info, nil
 }
@@ -401,7 +433,10 @@ func CheckCode(code string) error {
 	return nil
 }
 
-func toolVersions(lang string) (Tools, error) {
+// ToolVersions names sohoa, Tesseract and the OCR models (by content hash)
+// that read lang: what a dossier records as having made it, and what a
+// stored stage result's key depends on.
+func ToolVersions(lang string) (Tools, error) {
 	t := Tools{Sohoa: Version(), Tesseract: ocr.TesseractVersion()}
 	if err := ocr.CheckLanguages(lang); err != nil {
 		return t, err

@@ -113,6 +113,36 @@ func Open(path string, opt Options) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
+	f, err := probe(path, data, opt)
+	if err != nil {
+		return nil, err
+	}
+	if f.Pages > 1 || f.Format == "pdf" {
+		f.data = data
+	}
+	return f, nil
+}
+
+// OpenBytes probes a scan already in memory (a worker's copy of a stored
+// original); name is how errors and the manifest refer to it. The File
+// keeps data and decodes every page from it.
+func OpenBytes(name string, data []byte, opt Options) (*File, error) {
+	f, err := probe(name, data, opt)
+	if err != nil {
+		return nil, err
+	}
+	f.data = data
+	return f, nil
+}
+
+func probe(path string, data []byte, opt Options) (_ *File, err error) {
+	// Probing parses headers of hostile files (pdfcpu for PDFs): a panic is
+	// a corrupt file.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: %w: probe failed: %v", path, ErrCorrupt, r)
+		}
+	}()
 	sum := sha256.Sum256(data)
 	f := &File{Path: path, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), opt: opt}
 	f.Format, err = sniff(data)
@@ -137,9 +167,6 @@ func Open(path string, opt Options) (*File, error) {
 		if err := f.probePDF(data); err != nil {
 			return nil, err
 		}
-	}
-	if f.Pages > 1 || f.Format == "pdf" {
-		f.data = data
 	}
 	return f, nil
 }

@@ -1,0 +1,615 @@
+package workers
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pipeline"
+	"github.com/sohoa/sohoa/pipeline/scan"
+	"github.com/sohoa/sohoa/sign"
+	"github.com/sohoa/sohoa/storage"
+)
+
+// Config is what a worker process needs.
+type Config struct {
+	Store   storage.Store
+	Catalog *catalog.Catalog
+	Redis   asynq.RedisConnOpt
+	Signer  *sign.Signer
+
+	// Name identifies this worker in the catalog's events ("worker host:pid").
+	Name string
+	// Concurrency is how many tasks run at once, each with its own OCR
+	// engine; one per core is right for OCR.
+	Concurrency int
+	// Queues maps queue name to weight: desk work is served more often than
+	// bulk back-file work, without starving it.
+	Queues map[string]int
+	// MaxRetry bounds retries of a failing task (DefaultMaxRetry when 0).
+	MaxRetry int
+	// RetryDelay is the delay before the first retry, doubling after
+	// (default 10 s, at most 10 min).
+	RetryDelay time.Duration
+	// ShutdownTimeout is how long, on SIGTERM, running tasks get to finish
+	// before they are handed back to the queue (default 60 s).
+	ShutdownTimeout time.Duration
+	// ReconcileEvery is how often the worker re-queues work the catalog
+	// says is undone but that no task may carry any more (Redis restarted
+	// without persistence); ReconcileQuiet is how long a dossier must have
+	// been unchanged to count (defaults 1 min and 2 min).
+	ReconcileEvery, ReconcileQuiet time.Duration
+
+	// Pipeline options, the same as sohoa ingest's.
+	Lang      string
+	OCRDPI    int
+	MaxPixels int64
+
+	Log *slog.Logger
+}
+
+// DefaultQueues serves desk work six times as often as bulk work.
+var DefaultQueues = map[string]int{catalog.QueueDesk: 6, catalog.QueueBulk: 1}
+
+// Worker handles sohoa's tasks.
+type Worker struct {
+	cfg      Config
+	queue    *Queue
+	engines  chan *ocr.Engine
+	all      []*ocr.Engine
+	tools    pipeline.Tools
+	settings string // what, beside the input, decides a page result
+	log      *slog.Logger
+}
+
+// New checks the configuration and loads one OCR engine per concurrent
+// task, so a broken model fails the start, not the first page.
+func New(cfg Config) (*Worker, error) {
+	if cfg.Store == nil || cfg.Catalog == nil || cfg.Redis == nil {
+		return nil, errors.New("worker: store, catalog and Redis are required")
+	}
+	if cfg.Signer == nil {
+		return nil, errors.New("worker: a signing key is required: dossiers leave as signed PDF/A")
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 1
+	}
+	if len(cfg.Queues) == 0 {
+		cfg.Queues = DefaultQueues
+	}
+	if cfg.MaxRetry <= 0 {
+		cfg.MaxRetry = DefaultMaxRetry
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = 10 * time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = time.Minute
+	}
+	if cfg.ReconcileEvery <= 0 {
+		cfg.ReconcileEvery = time.Minute
+	}
+	if cfg.ReconcileQuiet <= 0 {
+		cfg.ReconcileQuiet = 2 * time.Minute
+	}
+	if cfg.Lang == "" {
+		cfg.Lang = pipeline.DefaultLang
+	}
+	if cfg.MaxPixels <= 0 {
+		cfg.MaxPixels = scan.DefaultMaxPixels
+	}
+	if cfg.Name == "" {
+		host, _ := os.Hostname()
+		cfg.Name = fmt.Sprintf("worker %s:%d", host, os.Getpid())
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	tools, err := pipeline.ToolVersions(cfg.Lang)
+	if err != nil {
+		return nil, err
+	}
+	w := &Worker{cfg: cfg, queue: NewQueue(cfg.Redis, cfg.MaxRetry), tools: tools, log: cfg.Log,
+		engines: make(chan *ocr.Engine, cfg.Concurrency)}
+	var s strings.Builder
+	fmt.Fprintf(&s, "sohoa %s\ntesseract %s\nlang %s\nocr-dpi %d\nmax-pixels %d\n",
+		tools.Sohoa, tools.Tesseract, cfg.Lang, cfg.OCRDPI, cfg.MaxPixels)
+	for _, m := range tools.Models {
+		fmt.Fprintf(&s, "model %s\n", m.SHA256)
+	}
+	w.settings = s.String()
+	for range cfg.Concurrency {
+		eng, err := ocr.NewEngine(cfg.Lang)
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		w.all = append(w.all, eng)
+		w.engines <- eng
+	}
+	return w, nil
+}
+
+// Close releases the OCR engines and the queue client.
+func (w *Worker) Close() {
+	for _, e := range w.all {
+		e.Close()
+	}
+	w.queue.Close()
+}
+
+// Run serves tasks until ctx is cancelled (SIGTERM), then stops taking
+// new ones and gives running ones ShutdownTimeout to finish; a task still
+// running then goes back to the queue for another worker.
+func (w *Worker) Run(ctx context.Context) error {
+	srv := asynq.NewServer(w.cfg.Redis, asynq.Config{
+		Concurrency:     w.cfg.Concurrency,
+		Queues:          w.cfg.Queues,
+		ShutdownTimeout: w.cfg.ShutdownTimeout,
+		RetryDelayFunc: func(n int, _ error, _ *asynq.Task) time.Duration {
+			return min(w.cfg.RetryDelay<<min(n, 16), 10*time.Minute)
+		},
+		// A task that archives itself (SkipRetry) has recorded why in the
+		// catalog; asynq need not count it against Redis health.
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			id, _ := asynq.GetTaskID(ctx)
+			w.log.Warn("task failed", "task", id, "err", err)
+		}),
+		Logger:   slogAdapter{w.log},
+		LogLevel: asynq.WarnLevel,
+	})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(TypePage, w.handlePage)
+	mux.HandleFunc(TypeAssemble, w.handleAssemble)
+	mux.HandleFunc(TypeSign, w.handleSign)
+	if err := srv.Start(mux); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	w.log.Info("worker started", "name", w.cfg.Name, "concurrency", w.cfg.Concurrency, "queues", w.cfg.Queues)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		w.reconcileLoop(ctx)
+	}()
+	<-ctx.Done()
+	w.log.Info("worker shutting down: finishing running tasks", "timeout", w.cfg.ShutdownTimeout)
+	srv.Shutdown()
+	wg.Wait()
+	return nil
+}
+
+// permanent tells input that can never succeed (a corrupt or unsupported
+// scan, one over the pixel limit, an original whose bytes do not match
+// its hash) from trouble that a retry may cure (storage, database).
+func permanent(err error) bool {
+	return errors.Is(err, scan.ErrCorrupt) || errors.Is(err, scan.ErrUnsupported) ||
+		errors.Is(err, scan.ErrTooLarge) || errors.Is(err, storage.ErrHashMismatch)
+}
+
+// lastAttempt reports whether a failure now is the task's last.
+func lastAttempt(ctx context.Context) bool {
+	n, ok1 := asynq.GetRetryCount(ctx)
+	max, ok2 := asynq.GetMaxRetry(ctx)
+	return ok1 && ok2 && n >= max
+}
+
+func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
+	var p pageTask
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("page task payload: %v: %w", err, asynq.SkipRetry)
+	}
+	d, err := w.cfg.Catalog.Get(ctx, p.Dossier)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	if err != nil {
+		return err
+	}
+	switch d.Status {
+	case catalog.Submitted:
+		err := w.cfg.Catalog.Move(ctx, d.Code, catalog.Submitted, catalog.Processing, w.cfg.Name, nil)
+		if err != nil && !errors.Is(err, catalog.ErrIllegalMove) {
+			return err
+		}
+	case catalog.Processing:
+	default:
+		return nil // assembled, failed or beyond: nothing left for a page task
+	}
+	pg, err := w.cfg.Catalog.Page(ctx, p.Dossier, p.Position)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	if err != nil {
+		return err
+	}
+	if pg.SHA256 != p.SHA256 || pg.Status != catalog.PageUploaded {
+		// Done already, or a task for a scan since replaced.
+		return w.assembleIfDone(ctx, d)
+	}
+
+	key := resultKey(pg.SHA256, w.settings)
+	detail := map[string]any{}
+	info, err := w.cfg.Store.Stat(ctx, key)
+	switch {
+	case err == nil: // made by an earlier attempt that died before recording it
+		detail["reused"] = true
+	case errors.Is(err, storage.ErrNotFound):
+		info.SHA256, err = w.processPage(ctx, pg, key, detail)
+		if err != nil {
+			if permanent(err) || lastAttempt(ctx) {
+				if ferr := w.failPage(ctx, d, pg, err); ferr != nil {
+					return ferr
+				}
+			}
+			if permanent(err) {
+				return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+			}
+			return err
+		}
+	default:
+		return err
+	}
+	detail["result_sha256"] = info.SHA256
+	err = w.cfg.Catalog.MovePageWith(ctx, d.Code, pg.Position, catalog.PageMove{
+		Stage: pipeline.StageOCR, From: catalog.PageUploaded, To: catalog.PageProcessed,
+		ResultKey: key, Detail: detail}, w.cfg.Name)
+	if err != nil && !errors.Is(err, catalog.ErrIllegalMove) {
+		return err
+	}
+	return w.assembleIfDone(ctx, d)
+}
+
+// processPage runs the page stages on the stored original and stores the
+// result under key, returning the result's SHA-256.
+func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, detail map[string]any) (string, error) {
+	data, err := w.readOriginal(ctx, pg.OriginalKey, pg.SHA256)
+	if err != nil {
+		return "", err
+	}
+	f, err := scan.OpenBytes(pg.SHA256, data, scan.Options{MaxPixels: w.cfg.MaxPixels})
+	if err != nil {
+		return "", err
+	}
+	var eng *ocr.Engine
+	select {
+	case eng = <-w.engines:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	pages, err := pipeline.ProcessFile(f, eng, pipeline.Options{Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels})
+	w.engines <- eng
+	if err != nil {
+		return "", err
+	}
+	res := &pageResult{Version: pageStageVersion, SHA256: pg.SHA256}
+	var times []pipeline.StageTimes
+	var warnings []string
+	for i, p := range pages {
+		rp := resultPage{Report: p.Report, PDF: p.PDF}
+		times = append(times, rp.Report.Times)
+		warnings = append(warnings, rp.Report.Warnings...)
+		rp.Report.Times = pipeline.StageTimes{}
+		if !bytes.Equal(p.PDF.Image.Data, data) {
+			rp.ImageKey = imageKey(key, i+1)
+			img := p.PDF.Image.Data
+			if err := w.cfg.Store.Put(ctx, rp.ImageKey, bytes.NewReader(img), int64(len(img)), sha256Hex(img)); err != nil {
+				return "", err
+			}
+		}
+		rp.PDF.Image.Data = nil
+		res.Pages = append(res.Pages, rp)
+	}
+	b, sum := encodeResult(res)
+	if err := w.cfg.Store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), sum); err != nil {
+		return "", err
+	}
+	detail["ms"] = times
+	if len(warnings) > 0 {
+		detail["warnings"] = warnings
+	}
+	return sum, nil
+}
+
+// readOriginal reads an original and checks its bytes against the hash
+// the catalog recorded: a worker never processes bytes other than those
+// the station declared.
+func (w *Worker) readOriginal(ctx context.Context, key, sum string) ([]byte, error) {
+	rc, err := w.cfg.Store.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("read original: %w", err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read original %s: %w", key, err)
+	}
+	if got := sha256Hex(data); got != sum {
+		return nil, fmt.Errorf("original %s: %w: got %s", key, storage.ErrHashMismatch, got)
+	}
+	return data, nil
+}
+
+// failPage records why a page could not be processed, and lets the
+// dossier go on to the assemble task, which fails it naming the page.
+func (w *Worker) failPage(ctx context.Context, d catalog.Dossier, pg catalog.Page, cause error) error {
+	err := w.cfg.Catalog.MovePageWith(ctx, d.Code, pg.Position, catalog.PageMove{
+		Stage: pipeline.StageNormalize, From: catalog.PageUploaded, To: catalog.PageFailed,
+		Error: cause.Error()}, w.cfg.Name)
+	if err != nil && !errors.Is(err, catalog.ErrIllegalMove) {
+		return err
+	}
+	w.log.Warn("page failed", "dossier", d.Code, "page", pg.Position, "err", cause)
+	return w.assembleIfDone(ctx, d)
+}
+
+// assembleIfDone queues assembly once no page of d waits. Every worker
+// that finishes a page asks after recording its own, so the last one to
+// finish always sees all done; if several see it at once, the task ID
+// lets one task through.
+func (w *Worker) assembleIfDone(ctx context.Context, d catalog.Dossier) error {
+	pages, err := w.cfg.Catalog.Pages(ctx, d.Code)
+	if err != nil {
+		return err
+	}
+	for _, p := range pages {
+		if p.Status == catalog.PageUploaded {
+			return nil
+		}
+	}
+	return w.queue.Assemble(ctx, d)
+}
+
+func (w *Worker) handleAssemble(ctx context.Context, t *asynq.Task) error {
+	var p dossierTask
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("assemble task payload: %v: %w", err, asynq.SkipRetry)
+	}
+	d, err := w.cfg.Catalog.Get(ctx, p.Dossier)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	if err != nil {
+		return err
+	}
+	switch d.Status {
+	case catalog.Processing:
+	case catalog.Assembled: // recorded, but the sign task may be lost
+		return w.queue.Sign(ctx, d)
+	default:
+		return nil
+	}
+	pages, err := w.cfg.Catalog.Pages(ctx, d.Code)
+	if err != nil {
+		return err
+	}
+	var failed []map[string]any
+	var results []string
+	for _, pg := range pages {
+		switch pg.Status {
+		case catalog.PageUploaded:
+			return nil // not yet: the last page task queues assembly again
+		case catalog.PageFailed:
+			failed = append(failed, map[string]any{"page": pg.Position, "error": pg.Error})
+		}
+		results = append(results, pg.ResultKey)
+	}
+	if len(failed) > 0 {
+		err := w.cfg.Catalog.MoveWith(ctx, d.Code, catalog.DossierMove{From: catalog.Processing, To: catalog.Failed,
+			Detail: map[string]any{"stage": pipeline.StageAssemble, "failed_pages": failed}}, w.cfg.Name)
+		if err != nil && !errors.Is(err, catalog.ErrIllegalMove) {
+			return err
+		}
+		return nil
+	}
+	created := d.SubmittedAt.UTC().Truncate(time.Second)
+	key := assembledKey(d.Code, created.Format(time.RFC3339), results)
+	info, err := w.cfg.Store.Stat(ctx, key)
+	if errors.Is(err, storage.ErrNotFound) {
+		info, err = w.assemble(ctx, d, created, pages, key)
+	}
+	if err != nil {
+		return err
+	}
+	err = w.cfg.Catalog.MoveWith(ctx, d.Code, catalog.DossierMove{From: catalog.Processing, To: catalog.Assembled,
+		AssembledKey: key, Detail: map[string]any{"key": key, "sha256": info.SHA256, "bytes": info.Size}}, w.cfg.Name)
+	if err != nil && !errors.Is(err, catalog.ErrIllegalMove) {
+		return err
+	}
+	return w.queue.Sign(ctx, d)
+}
+
+// assemble writes the dossier PDF/A from the stored page results, one
+// page's image in memory at a time, to a temporary file, then stores it.
+func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, created time.Time, pages []catalog.Page, key string) (storage.Info, error) {
+	tmp, err := os.CreateTemp("", "sohoa-assemble-*.pdf")
+	if err != nil {
+		return storage.Info{}, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	h := sha256.New()
+	pw, err := pipeline.NewDossierPDF(io.MultiWriter(tmp, h), d.Code, created)
+	if err != nil {
+		return storage.Info{}, err
+	}
+	for _, pg := range pages {
+		res, err := w.readResult(ctx, pg.ResultKey)
+		if err != nil {
+			return storage.Info{}, fmt.Errorf("%s page %d: %w", pipeline.StageAssemble, pg.Position, err)
+		}
+		for _, rp := range res.Pages {
+			var img []byte
+			if rp.ImageKey == "" {
+				img, err = w.readOriginal(ctx, pg.OriginalKey, pg.SHA256)
+			} else {
+				img, err = w.readAll(ctx, rp.ImageKey)
+			}
+			if err != nil {
+				return storage.Info{}, fmt.Errorf("%s page %d: %w", pipeline.StageAssemble, pg.Position, err)
+			}
+			page := rp.PDF
+			page.Image.Data = img
+			if err := pw.AddPage(page); err != nil {
+				return storage.Info{}, fmt.Errorf("%s page %d: %w", pipeline.StageAssemble, pg.Position, err)
+			}
+		}
+	}
+	if err := pw.Close(); err != nil {
+		return storage.Info{}, fmt.Errorf("%s: %w", pipeline.StageAssemble, err)
+	}
+	size, err := tmp.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return storage.Info{}, err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return storage.Info{}, err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if err := w.cfg.Store.Put(ctx, key, tmp, size, sum); err != nil {
+		return storage.Info{}, err
+	}
+	return storage.Info{Key: key, Size: size, SHA256: sum}, nil
+}
+
+func (w *Worker) readResult(ctx context.Context, key string) (*pageResult, error) {
+	if key == "" {
+		return nil, errors.New("page has no recorded result")
+	}
+	rc, err := w.cfg.Store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	res, err := decodeResult(rc)
+	if err != nil {
+		return nil, fmt.Errorf("page result %s: %w", key, err)
+	}
+	return res, nil
+}
+
+func (w *Worker) readAll(ctx context.Context, key string) ([]byte, error) {
+	rc, err := w.cfg.Store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+func (w *Worker) handleSign(ctx context.Context, t *asynq.Task) error {
+	var p dossierTask
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("sign task payload: %v: %w", err, asynq.SkipRetry)
+	}
+	d, err := w.cfg.Catalog.Get(ctx, p.Dossier)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	if err != nil {
+		return err
+	}
+	if d.Status != catalog.Assembled {
+		return nil
+	}
+	data, err := w.readAll(ctx, d.AssembledKey)
+	if err != nil {
+		return fmt.Errorf("%s: read assembled PDF: %w", pipeline.StageSign, err)
+	}
+	signed, sig, err := pipeline.Sign(ctx, w.cfg.Signer, data)
+	if err != nil {
+		if lastAttempt(ctx) {
+			w.failDossier(ctx, d, catalog.Assembled, pipeline.StageSign, err)
+		}
+		return err
+	}
+	sum := sha256Hex(signed)
+	key := signedKey(d.Code, sum)
+	if err := w.cfg.Store.Put(ctx, key, bytes.NewReader(signed), int64(len(signed)), sum); err != nil {
+		return err
+	}
+	mkey := manifestKey(d.Code, sum)
+	if err := w.putManifest(ctx, d, key, signed, sig, mkey); err != nil {
+		return err
+	}
+	err = w.cfg.Catalog.MoveWith(ctx, d.Code, catalog.DossierMove{From: catalog.Assembled, To: catalog.Signed,
+		PDFKey: key, PDFSHA256: sum,
+		Detail: map[string]any{"key": key, "sha256": sum, "manifest": mkey, "signer": sig.Signer, "level": sig.Level}}, w.cfg.Name)
+	if errors.Is(err, catalog.ErrIllegalMove) {
+		// Another worker's signature won; ours is nobody's.
+		w.cfg.Store.Delete(ctx, key)
+		w.cfg.Store.Delete(ctx, mkey)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.sweepSigned(ctx, d.Code, key, mkey)
+	return nil
+}
+
+// sweepSigned removes signed PDFs an earlier attempt stored but never
+// recorded (it died between the two).
+func (w *Worker) sweepSigned(ctx context.Context, code string, keep ...string) {
+	keys, err := w.cfg.Store.List(ctx, fmt.Sprintf("dossiers/%s/signed-", code))
+	if err != nil {
+		return
+	}
+	for _, k := range keys {
+		if !slices.Contains(keep, k) {
+			w.cfg.Store.Delete(ctx, k)
+		}
+	}
+}
+
+func (w *Worker) failDossier(ctx context.Context, d catalog.Dossier, from catalog.Status, stage string, cause error) {
+	err := w.cfg.Catalog.MoveWith(ctx, d.Code, catalog.DossierMove{From: from, To: catalog.Failed,
+		Detail: map[string]any{"stage": stage, "error": cause.Error()}}, w.cfg.Name)
+	if err != nil && !errors.Is(err, catalog.ErrIllegalMove) {
+		w.log.Error("record dossier failure", "dossier", d.Code, "err", err)
+	}
+}
+
+// putManifest stores the dossier's manifest beside its signed PDF: the
+// same record sohoa ingest writes, from the stored page results.
+func (w *Worker) putManifest(ctx context.Context, d catalog.Dossier, key string, signed []byte, sig *pipeline.SignatureInfo, mkey string) error {
+	pages, err := w.cfg.Catalog.Pages(ctx, d.Code)
+	if err != nil {
+		return err
+	}
+	m := pipeline.Manifest{Code: d.Code, Created: d.SubmittedAt.UTC().Truncate(time.Second), Tools: w.tools,
+		Options: pipeline.Options{Code: d.Code, Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels},
+		PDF:     key, PDFBytes: int64(len(signed)), PDFHash: sha256Hex(signed), Signature: sig}
+	for _, pg := range pages {
+		res, err := w.readResult(ctx, pg.ResultKey)
+		if err != nil {
+			return err
+		}
+		for _, rp := range res.Pages {
+			r := rp.Report
+			r.Page = len(m.Pages) + 1
+			r.Source = pg.OriginalKey
+			m.Pages = append(m.Pages, r)
+		}
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return w.cfg.Store.Put(ctx, mkey, bytes.NewReader(b), int64(len(b)), sha256Hex(b))
+}

@@ -243,7 +243,8 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] <- processSafely(jobs[i].file, jobs[i].n, eng, opt)
+				p, _ := processSafely(jobs[i].file, jobs[i].n, eng, opt)
+				results[i] <- p
 			}
 		}()
 	}
@@ -349,27 +350,27 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 
 // processSafely is Process for a worker: a panic in a decoder or in OCR on
 // a hostile page fails that page, not the run and the pages already done.
-func processSafely(f *scan.File, n int, eng *ocr.Engine, opt Options) (p *Processed) {
+func processSafely(f *scan.File, n int, eng *ocr.Engine, opt Options) (p *Processed, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			p = &Processed{Report: PageReport{Source: f.Name(), SourcePage: n, SHA256: f.SHA256,
-				Error: fmt.Sprintf("%s page %d: internal error: %v", f.Name(), n, r)}}
+			err = fmt.Errorf("%s page %d: internal error: %v", f.Name(), n, r)
+			p = &Processed{Report: PageReport{Source: f.Name(), SourcePage: n, SHA256: f.SHA256, Error: err.Error()}}
 		}
 	}()
-	p, _ = Process(f, n, eng, opt)
-	return p
+	return Process(f, n, eng, opt)
 }
 
 // ProcessFile takes every page of f through the page stages, as a worker
 // does with one stored original (a multi-frame TIFF or PDF gives several
-// pages). It stops at the first page that fails and returns its error; a
-// panic in a decoder or in OCR is that page's error.
+// pages). It stops at the first page that fails and returns its error,
+// which wraps scan's sentinels when the file itself is at fault; a panic
+// in a decoder or in OCR is that page's error.
 func ProcessFile(f *scan.File, eng *ocr.Engine, opt Options) ([]*Processed, error) {
 	var out []*Processed
 	for n := 1; n <= f.Pages; n++ {
-		p := processSafely(f, n, eng, opt)
-		if p.Report.Error != "" {
-			return nil, errors.New(p.Report.Error)
+		p, err := processSafely(f, n, eng, opt)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, p)
 	}

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"time"
 )
 
@@ -69,6 +70,15 @@ type Info struct {
 	ModTime time.Time
 	// RetainUntil is when Delete stops refusing; zero for derived artefacts.
 	RetainUntil time.Time
+}
+
+// Presigned is a request a scanner station makes without credentials: a
+// Method (PUT) to URL with exactly Header, all of which the signature
+// covers, so the station cannot change size, type or declared hash.
+type Presigned struct {
+	URL    string      `json:"url"`
+	Method string      `json:"method"`
+	Header http.Header `json:"headers"`
 }
 
 // RetentionYears is the retention period of n years, the unit archives law

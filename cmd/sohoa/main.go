@@ -4,6 +4,8 @@
 //
 //	sohoa ingest --out DIR --code CODE INPUT...
 //	sohoa verify FILE.pdf [--originals DIR] [--json]
+//	sohoa serve [options]
+//	sohoa worker [options]
 //	sohoa keys dev
 //	sohoa version
 package main
@@ -24,6 +26,8 @@ const usage = `sohoa turns scanned pages into searchable Vietnamese dossier PDFs
 Usage:
   sohoa ingest --out DIR --code CODE [options] INPUT...
   sohoa verify FILE.pdf [--originals DIR] [--roots PEM] [--json]
+  sohoa serve [options]
+  sohoa worker [options]
   sohoa keys dev [--dir DIR]
   sohoa version
   sohoa help [COMMAND]
@@ -34,6 +38,11 @@ Commands:
   verify    check a dossier: signature, whole file signed, signer and chain,
             signing time and time-stamp, PDF/A claims, fonts, and with
             --originals each original scan's SHA-256; exits 1 on any failure
+  serve     the HTTP API scanner stations upload dossiers through
+  worker    process submitted dossiers from the queue (run one or many,
+            on one or many machines); serve and worker share Redis,
+            PostgreSQL and storage, set by flags or SOHOA_* variables
+            ('sohoa serve -h', 'sohoa worker -h')
   keys dev  make a development CA and signing key (not for production)
   version   print the versions of sohoa, Tesseract and the OCR models
 
@@ -61,6 +70,10 @@ func run(ctx context.Context, args []string) int {
 	switch args[0] {
 	case "ingest":
 		err = ingest(ctx, args[1:])
+	case "serve":
+		err = serve(ctx, args[1:])
+	case "worker":
+		err = worker(ctx, args[1:])
 	case "keys":
 		err = keys(args[1:])
 	case "verify":
@@ -79,7 +92,7 @@ func run(ctx context.Context, args []string) int {
 	}
 	var ue usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 		return 0
 	case errors.Is(err, errVerifyFailed):
 		return 1

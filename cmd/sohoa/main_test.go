@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -80,38 +82,7 @@ func TestIngestCommand(t *testing.T) {
 	}
 
 	pdf := filepath.Join(out, "HS-CLI-1.pdf")
-	sig, err := exec.Command("pdfsig", pdf).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdfsig: %v\n%s", err, sig)
-	}
-	for _, want := range []string{"Signature is Valid.", "Total document signed", "ETSI.CAdES.detached"} {
-		if !strings.Contains(string(sig), want) {
-			t.Errorf("pdfsig does not say %q:\n%s", want, sig)
-		}
-	}
-	// The signed dossier is still PDF/A-2b to the independent checkers.
-	for _, tc := range []struct {
-		tool string
-		args []string
-		want []string
-	}{
-		{"qpdf", []string{"--check", pdf}, []string{"No syntax or stream encoding errors"}},
-		{"pdfinfo", []string{"-meta", pdf}, []string{"<pdfaid:part>2</pdfaid:part>", "<pdfaid:conformance>B</pdfaid:conformance>", "receipt-150.png"}},
-		{"pdffonts", []string{pdf}, []string{"CID TrueType      Identity-H       yes no  yes"}},
-	} {
-		got, err := exec.Command(tc.tool, tc.args...).CombinedOutput()
-		if err != nil {
-			t.Errorf("%s: %v\n%s", tc.tool, err, got)
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(string(got), w) {
-				t.Errorf("%s does not say %q:\n%s", tc.tool, w, got)
-			}
-		}
-	}
-	if err := api.ValidateFile(pdf, model.NewDefaultConfiguration()); err != nil {
-		t.Errorf("pdfcpu validate: %v", err)
-	}
+	checkSignedPDF(t, pdf, "receipt-150.png")
 	// The originals as ingested: the two good scans.
 	originals := t.TempDir()
 	for _, f := range []string{"receipt-150.png", "blank-300.jpg"} {
@@ -221,4 +192,57 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("help ingest does not mention %s", flag)
 		}
 	}
+}
+
+// checkSignedPDF runs the independent checkers on a signed dossier: pdfsig
+// (valid, whole document, PAdES), qpdf, pdfinfo (PDF/A-2b claim, the
+// originals named in XMP), pdffonts (embedded) and pdfcpu validate.
+func checkSignedPDF(t *testing.T, pdf string, inXMP ...string) {
+	t.Helper()
+	sig, err := exec.Command("pdfsig", pdf).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfsig: %v\n%s", err, sig)
+	}
+	for _, want := range []string{"Signature is Valid.", "Total document signed", "ETSI.CAdES.detached"} {
+		if !strings.Contains(string(sig), want) {
+			t.Errorf("pdfsig does not say %q:\n%s", want, sig)
+		}
+	}
+	// The signed dossier is still PDF/A-2b to the independent checkers.
+	for _, tc := range []struct {
+		tool string
+		args []string
+		want []string
+	}{
+		{"qpdf", []string{"--check", pdf}, []string{"No syntax or stream encoding errors"}},
+		{"pdfinfo", []string{"-meta", pdf}, append([]string{"<pdfaid:part>2</pdfaid:part>", "<pdfaid:conformance>B</pdfaid:conformance>"}, inXMP...)},
+		{"pdffonts", []string{pdf}, []string{"CID TrueType      Identity-H       yes no  yes"}},
+	} {
+		got, err := exec.Command(tc.tool, tc.args...).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: %v\n%s", tc.tool, err, got)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(got), w) {
+				t.Errorf("%s does not say %q:\n%s", tc.tool, w, got)
+			}
+		}
+	}
+	if err := api.ValidateFile(pdf, model.NewDefaultConfiguration()); err != nil {
+		t.Errorf("pdfcpu validate: %v", err)
+	}
+}
+
+func sha256hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func sha256file(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256hex(b)
 }

@@ -263,13 +263,8 @@ func (s *Store) Delete(ctx context.Context, key string) (err error) {
 	return mapErr(s.c.RemoveObject(ctx, s.bucket(key), key, opts))
 }
 
-// Presigned is an upload a station makes without credentials: a PUT to URL
-// with exactly Header (all of it is signed).
-type Presigned struct {
-	URL    string
-	Method string
-	Header http.Header
-}
+// Presigned is storage.Presigned.
+type Presigned = storage.Presigned
 
 // PresignPut lets a scanning station upload one original straight to the
 // originals bucket. The signature covers Content-Length, Content-Type, the

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/sohoa/sohoa/api"
+	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/pipeline"
+	"github.com/sohoa/sohoa/pipeline/scan"
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/storage/local"
+	"github.com/sohoa/sohoa/storage/s3"
+	"github.com/sohoa/sohoa/workers"
+)
+
+// serviceConfig is what serve and worker share: where Redis, PostgreSQL
+// and storage are. Each setting is a flag whose default comes from a
+// SOHOA_* variable, so a deployment sets the environment once for all
+// processes.
+type serviceConfig struct {
+	redisURL, postgres                   string
+	storageKind, storageDir              string
+	s3Endpoint, s3AccessKey, s3SecretKey string
+	s3Secure                             bool
+	originalsBucket, derivedBucket       string
+	retentionYears                       int
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func (c *serviceConfig) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.redisURL, "redis", envOr("SOHOA_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL of the task queues ($SOHOA_REDIS_URL)")
+	fs.StringVar(&c.postgres, "postgres", os.Getenv("SOHOA_POSTGRES_DSN"), "PostgreSQL DSN of the catalog, e.g. postgres://sohoa@db/sohoa ($SOHOA_POSTGRES_DSN; required)")
+	fs.StringVar(&c.storageKind, "storage", envOr("SOHOA_STORAGE", "local"), "where originals and results live: local or s3 ($SOHOA_STORAGE)")
+	fs.StringVar(&c.storageDir, "storage-dir", envOr("SOHOA_STORAGE_DIR", "sohoa-data"), "folder of the local store, shared by every process of the box ($SOHOA_STORAGE_DIR)")
+	fs.StringVar(&c.s3Endpoint, "s3-endpoint", os.Getenv("SOHOA_S3_ENDPOINT"), "S3/MinIO host:port ($SOHOA_S3_ENDPOINT)")
+	fs.StringVar(&c.s3AccessKey, "s3-access-key", os.Getenv("SOHOA_S3_ACCESS_KEY"), "S3 access key ($SOHOA_S3_ACCESS_KEY; the secret key only from $SOHOA_S3_SECRET_KEY)")
+	fs.BoolVar(&c.s3Secure, "s3-secure", os.Getenv("SOHOA_S3_SECURE") == "true", "use https to S3 ($SOHOA_S3_SECURE=true)")
+	fs.StringVar(&c.originalsBucket, "originals-bucket", envOr("SOHOA_ORIGINALS_BUCKET", "sohoa-originals"), "bucket of the originals, with object lock ($SOHOA_ORIGINALS_BUCKET)")
+	fs.StringVar(&c.derivedBucket, "derived-bucket", envOr("SOHOA_DERIVED_BUCKET", "sohoa-derived"), "bucket of results and dossier PDFs ($SOHOA_DERIVED_BUCKET)")
+	fs.IntVar(&c.retentionYears, "retention-years", envInt("SOHOA_RETENTION_YEARS", 20), "years originals cannot be deleted or changed ($SOHOA_RETENTION_YEARS)")
+	c.s3SecretKey = os.Getenv("SOHOA_S3_SECRET_KEY")
+}
+
+// check validates the settings before anything connects, naming the bad one.
+func (c *serviceConfig) check() error {
+	if c.postgres == "" {
+		return usageError{errors.New("--postgres (SOHOA_POSTGRES_DSN) is required")}
+	}
+	if _, err := asynq.ParseRedisURI(c.redisURL); err != nil {
+		return usageError{fmt.Errorf("--redis (SOHOA_REDIS_URL) %q: %v", c.redisURL, err)}
+	}
+	if c.retentionYears < 1 || c.retentionYears > 100 {
+		return usageError{fmt.Errorf("--retention-years (SOHOA_RETENTION_YEARS) %d: want 1 to 100", c.retentionYears)}
+	}
+	switch c.storageKind {
+	case "local":
+		if c.storageDir == "" {
+			return usageError{errors.New("--storage-dir (SOHOA_STORAGE_DIR) is required with --storage local")}
+		}
+	case "s3":
+		if c.s3Endpoint == "" || strings.Contains(c.s3Endpoint, "/") {
+			return usageError{fmt.Errorf("--s3-endpoint (SOHOA_S3_ENDPOINT) %q: want host:port", c.s3Endpoint)}
+		}
+		if c.s3AccessKey == "" || c.s3SecretKey == "" {
+			return usageError{errors.New("--s3-access-key (SOHOA_S3_ACCESS_KEY) and SOHOA_S3_SECRET_KEY are required with --storage s3")}
+		}
+	default:
+		return usageError{fmt.Errorf("--storage (SOHOA_STORAGE) %q: want local or s3", c.storageKind)}
+	}
+	return nil
+}
+
+func (c *serviceConfig) redis() asynq.RedisConnOpt {
+	opt, _ := asynq.ParseRedisURI(c.redisURL) // checked
+	return opt
+}
+
+// open connects to the catalog (applying migrations) and storage.
+func (c *serviceConfig) open(ctx context.Context) (*catalog.Catalog, storage.Store, *s3.Store, error) {
+	cat, err := catalog.Open(ctx, c.postgres)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("catalog (SOHOA_POSTGRES_DSN): %w", err)
+	}
+	retention := storage.RetentionYears(c.retentionYears)
+	if c.storageKind == "local" {
+		st, err := local.Open(c.storageDir, local.Options{Retention: retention})
+		if err != nil {
+			cat.Close()
+			return nil, nil, nil, fmt.Errorf("storage (SOHOA_STORAGE_DIR): %w", err)
+		}
+		return cat, st, nil, nil
+	}
+	st, err := s3.New(ctx, s3.Config{Endpoint: c.s3Endpoint, AccessKey: c.s3AccessKey, SecretKey: c.s3SecretKey,
+		Secure: c.s3Secure, OriginalsBucket: c.originalsBucket, DerivedBucket: c.derivedBucket, Retention: retention})
+	if err != nil {
+		cat.Close()
+		return nil, nil, nil, fmt.Errorf("storage (SOHOA_S3_ENDPOINT): %w", err)
+	}
+	return cat, st, st, nil
+}
+
+func logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stdout)
+			fs.PrintDefaults()
+			return errHelp
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+// errHelp ends a command that printed its help.
+var errHelp = errors.New("help shown")
+
+// serve runs the HTTP API until SIGTERM.
+func serve(ctx context.Context, args []string) error {
+	var c serviceConfig
+	var listen, baseURL string
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.flags(fs)
+	fs.StringVar(&listen, "listen", envOr("SOHOA_LISTEN", "127.0.0.1:8080"), "address the API listens on ($SOHOA_LISTEN)")
+	fs.StringVar(&baseURL, "base-url", os.Getenv("SOHOA_BASE_URL"), "URL stations reach this server at, for local-store upload links ($SOHOA_BASE_URL; default http://LISTEN)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	if _, _, err := net.SplitHostPort(listen); err != nil {
+		return usageError{fmt.Errorf("--listen (SOHOA_LISTEN) %q: %v", listen, err)}
+	}
+	secret := []byte(os.Getenv("SOHOA_UPLOAD_SECRET"))
+	if c.storageKind == "local" && len(secret) < 32 {
+		return usageError{errors.New("SOHOA_UPLOAD_SECRET (at least 32 bytes) is required with --storage local: it signs the upload URLs this server gives stations")}
+	}
+	if baseURL == "" {
+		baseURL = "http://" + listen
+	}
+	log := logger()
+	cat, st, s3st, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
+	q := workers.NewQueue(c.redis(), 0)
+	defer q.Close()
+	cfg := api.Config{Store: st, Catalog: cat, Queue: q, UploadSecret: secret, BaseURL: baseURL, Log: log}
+	if s3st != nil {
+		cfg.Presigner = s3st
+	}
+	h, err := api.New(cfg)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("--listen (SOHOA_LISTEN): %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("serving", "addr", l.Addr().String(), "storage", c.storageKind)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// worker runs asynq task handlers until SIGTERM.
+func worker(ctx context.Context, args []string) error {
+	var c serviceConfig
+	var queues string
+	cfg := workers.Config{}
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	c.flags(fs)
+	fs.StringVar(&cfg.Name, "name", os.Getenv("SOHOA_WORKER_NAME"), "this worker's name in the catalog's events ($SOHOA_WORKER_NAME; default worker HOST:PID)")
+	fs.IntVar(&cfg.Concurrency, "concurrency", envInt("SOHOA_CONCURRENCY", runtime.NumCPU()), "tasks run at once, one Tesseract each ($SOHOA_CONCURRENCY)")
+	fs.StringVar(&queues, "queues", envOr("SOHOA_QUEUES", "desk=6,bulk=1"), "queues and their weights ($SOHOA_QUEUES)")
+	fs.IntVar(&cfg.MaxRetry, "max-retry", envInt("SOHOA_MAX_RETRY", workers.DefaultMaxRetry), "retries of a failing task before its page or dossier is failed ($SOHOA_MAX_RETRY)")
+	fs.DurationVar(&cfg.RetryDelay, "retry-delay", envDuration("SOHOA_RETRY_DELAY", 10*time.Second), "delay before the first retry, doubling after ($SOHOA_RETRY_DELAY)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration("SOHOA_SHUTDOWN_TIMEOUT", time.Minute), "on SIGTERM, time running tasks get before they go back to the queue ($SOHOA_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&cfg.ReconcileEvery, "reconcile-every", envDuration("SOHOA_RECONCILE_EVERY", time.Minute), "how often to re-queue work the queue lost ($SOHOA_RECONCILE_EVERY)")
+	fs.DurationVar(&cfg.ReconcileQuiet, "reconcile-quiet", envDuration("SOHOA_RECONCILE_QUIET", 2*time.Minute), "how long a dossier must be unchanged before its work is re-queued ($SOHOA_RECONCILE_QUIET)")
+	fs.StringVar(&cfg.Lang, "lang", envOr("SOHOA_LANG", pipeline.DefaultLang), "Tesseract languages ($SOHOA_LANG)")
+	fs.IntVar(&cfg.OCRDPI, "ocr-dpi", envInt("SOHOA_OCR_DPI", pipeline.DefaultOCRDPI), "resolution OCR reads finer scans at ($SOHOA_OCR_DPI)")
+	fs.Int64Var(&cfg.MaxPixels, "max-pixels", int64(envInt("SOHOA_MAX_PIXELS", scan.DefaultMaxPixels)), "refuse pages larger than this many pixels ($SOHOA_MAX_PIXELS)")
+	fs.StringVar(&signing.key, "key", os.Getenv("SOHOA_KEY"), "signing key and chain, .p12 or PEM ($SOHOA_KEY; else the development key)")
+	fs.StringVar(&signing.passwordFile, "key-password-file", "", "file holding the key's password (default $SOHOA_KEY_PASSWORD)")
+	fs.StringVar(&signing.tsa, "tsa", os.Getenv("SOHOA_TSA_URL"), "RFC 3161 time-stamp authority URL ($SOHOA_TSA_URL)")
+	fs.StringVar(&signing.location, "location", envOr("SOHOA_LOCATION", "Trung tâm Phục vụ hành chính công"), "service center named in the signature ($SOHOA_LOCATION)")
+	fs.StringVar(&signing.reason, "reason", "Số hóa hồ sơ (digitised dossier)", "reason given in the signature")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	if cfg.Concurrency < 1 || cfg.Concurrency > 256 {
+		return usageError{fmt.Errorf("--concurrency (SOHOA_CONCURRENCY) %d: want 1 to 256", cfg.Concurrency)}
+	}
+	var err error
+	if cfg.Queues, err = parseQueues(queues); err != nil {
+		return usageError{fmt.Errorf("--queues (SOHOA_QUEUES) %q: %v", queues, err)}
+	}
+	if cfg.Signer, err = loadSigner(); err != nil {
+		return err
+	}
+	cat, st, _, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
+	cfg.Store, cfg.Catalog, cfg.Redis, cfg.Log = st, cat, c.redis(), logger()
+	w, err := workers.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	return w.Run(ctx)
+}
+
+// parseQueues reads "desk=6,bulk=1".
+func parseQueues(s string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, part := range strings.Split(s, ",") {
+		name, w, ok := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.Atoi(w)
+		if !ok || name == "" || err != nil || n < 1 {
+			return nil, fmt.Errorf("%q: want NAME=WEIGHT with a weight ≥ 1", part)
+		}
+		if name != catalog.QueueDesk && name != catalog.QueueBulk {
+			return nil, fmt.Errorf("unknown queue %q: want %s or %s", name, catalog.QueueDesk, catalog.QueueBulk)
+		}
+		out[name] = n
+	}
+	return out, nil
+}

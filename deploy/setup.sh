@@ -4,13 +4,16 @@
 #   deploy/setup.sh          runtime and build: Tesseract with the Vietnamese
 #                            model, Leptonica, poppler-utils, qpdf, a C++ compiler
 #   deploy/setup.sh --bench  also OCRmyPDF, for bench/ocr.sh's comparison
+#   deploy/setup.sh --test   also Redis and PostgreSQL, which the service's
+#                            tests run against (deploy/test.sh passes it)
 set -euo pipefail
 
 pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev libleptonica-dev
       poppler-utils qpdf ghostscript libnss3-tools g++ pkg-config fonts-dejavu-extra)
-if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(ocrmypdf)
-fi
+case "${1:-}" in
+  --bench) pkgs+=(ocrmypdf) ;;
+  --test) pkgs+=(redis-server postgresql) ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -30,7 +30,7 @@ import (
 // serve and worker processes started from the built binary, as a
 // deployment runs them.
 type cluster struct {
-	t       *testing.T
+	t       testing.TB
 	bin     string
 	env     []string
 	dir     string
@@ -41,7 +41,7 @@ type cluster struct {
 	procs   map[string]*exec.Cmd
 }
 
-func newCluster(t *testing.T, storageKind string) *cluster {
+func newCluster(t testing.TB, storageKind string) *cluster {
 	t.Helper()
 	c := &cluster{t: t, bin: sohoa(t), dir: t.TempDir(), procs: map[string]*exec.Cmd{}}
 	c.env = devKeys(t, c.bin)

@@ -15,7 +15,7 @@ import (
 )
 
 // sohoa builds the command once per test binary.
-func sohoa(t *testing.T) string {
+func sohoa(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "sohoa")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
@@ -27,7 +27,7 @@ func sohoa(t *testing.T) string {
 
 // devKeys makes development keys in a fresh folder and returns the
 // environment that points the command at them.
-func devKeys(t *testing.T, bin string) []string {
+func devKeys(t testing.TB, bin string) []string {
 	t.Helper()
 	env := append(os.Environ(), "SOHOA_DEV_KEYS="+t.TempDir())
 	cmd := exec.Command(bin, "keys", "dev")

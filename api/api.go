@@ -44,7 +44,9 @@ type Config struct {
 	// Presigner, when set, sends uploads straight to storage. When nil the
 	// server takes uploads itself at /v1/uploads/, signed with UploadSecret
 	// and addressed from BaseURL (how stations reach this server).
-	Presigner    Presigner
+	Presigner Presigner
+	// Multipart, when set, takes large pages in resumable parts.
+	Multipart    Multiparter
 	UploadSecret []byte
 	BaseURL      string
 	// UploadExpiry is how long an upload URL stays valid (default 15 min).
@@ -87,6 +89,8 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("POST /v1/dossiers", s.createDossier)
 	s.mux.HandleFunc("GET /v1/dossiers/{code}", s.getDossier)
 	s.mux.HandleFunc("POST /v1/dossiers/{code}/uploads", s.requestUpload)
+	s.mux.HandleFunc("POST /v1/uploads/multipart/parts", s.multipartParts)
+	s.mux.HandleFunc("POST /v1/uploads/multipart/complete", s.multipartComplete)
 	s.mux.HandleFunc("POST /v1/dossiers/{code}/pages", s.confirmPage)
 	s.mux.HandleFunc("POST /v1/dossiers/{code}/submit", s.submit)
 	s.mux.HandleFunc("GET /v1/dossiers/{code}/pdf", s.getPDF)
@@ -260,6 +264,9 @@ type uploadRequest struct {
 	SHA256      string `json:"sha256"`
 	Size        int64  `json:"size"`
 	ContentType string `json:"content_type"`
+	// Multipart asks for a resumable upload in parts, for large pages on
+	// unstable links.
+	Multipart bool `json:"multipart"`
 }
 
 func (s *Server) checkUpload(w http.ResponseWriter, u uploadRequest) (string, bool) {
@@ -313,6 +320,10 @@ func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		s.fail(w, r, err)
+		return
+	}
+	if req.Multipart {
+		s.startMultipart(w, r, req, key)
 		return
 	}
 	exp := time.Now().Add(s.cfg.UploadExpiry).UTC().Truncate(time.Second)

@@ -120,12 +120,18 @@ func BenchmarkService(b *testing.B) {
 		}
 		wall := time.Since(start)
 		pages := dossiers * len(base)
-		waits, latencies := queueWaits(b, c, codes)
+		waits, latencies, busies := queueWaits(b, c, codes)
+		stages := 0.0
+		for _, x := range busies {
+			stages += x
+		}
+		stages /= float64(len(busies))
 		perPage := wall.Seconds() / float64(pages)
 		prefix := fmt.Sprintf("%dw-", n)
 		b.ReportMetric(float64(pages)/wall.Minutes(), prefix+"pages/min")
 		b.ReportMetric(perPage*float64(n), prefix+"worker-s/page")
 		b.ReportMetric(perPage*float64(n)/floor, prefix+"cost/tesseract")
+		b.ReportMetric(stages, prefix+"page-stages-s")
 		b.ReportMetric(pct(waits, 50), prefix+"queue-wait-p50-s")
 		b.ReportMetric(pct(waits, 95), prefix+"queue-wait-p95-s")
 		b.ReportMetric(pct(latencies, 50), prefix+"dossier-p50-s")
@@ -135,8 +141,8 @@ func BenchmarkService(b *testing.B) {
 			rss = append(rss, fmt.Sprintf("worker-%d %.0f MiB", i+1, mb))
 			b.ReportMetric(mb, fmt.Sprintf("%dw-worker%d-peak-MiB", n, i+1))
 		}
-		b.Logf("phase %d: %d workers, %d pages in %.1f s: %.1f pages/min, %.3f worker-s/page = %.2f × tesseract; queue wait p50 %.1f s p95 %.1f s; dossier p50 %.1f s; peak RSS %s",
-			phase+1, n, pages, wall.Seconds(), float64(pages)/wall.Minutes(), perPage*float64(n), perPage*float64(n)/floor,
+		b.Logf("phase %d: %d workers, %d pages in %.1f s: %.1f pages/min, %.3f worker-s/page = %.2f × tesseract (page stages %.3f s); queue wait p50 %.1f s p95 %.1f s; dossier p50 %.1f s; peak RSS %s",
+			phase+1, n, pages, wall.Seconds(), float64(pages)/wall.Minutes(), perPage*float64(n), perPage*float64(n)/floor, stages,
 			pct(waits, 50), pct(waits, 95), pct(latencies, 50), strings.Join(rss, ", "))
 	}
 }
@@ -166,7 +172,7 @@ func tesseractFloor(b *testing.B) float64 {
 // dossier's submission and a worker starting on it (processed time less
 // the stage times the worker recorded), and each dossier's time from
 // submission to signature.
-func queueWaits(b *testing.B, c *cluster, codes []string) (waits, latencies []float64) {
+func queueWaits(b *testing.B, c *cluster, codes []string) (waits, latencies, busies []float64) {
 	ctx := context.Background()
 	for _, code := range codes {
 		evs, err := c.catalog.Events(ctx, code)
@@ -190,10 +196,11 @@ func queueWaits(b *testing.B, c *cluster, codes []string) (waits, latencies []fl
 					}
 				}
 				waits = append(waits, e.At.Sub(submitted).Seconds()-busy)
+				busies = append(busies, busy)
 			}
 		}
 	}
-	return waits, latencies
+	return waits, latencies, busies
 }
 
 func pct(xs []float64, p int) float64 {

@@ -145,3 +145,37 @@ func TestWorkerSIGTERM(t *testing.T) {
 	}
 	c.checkOnce(code, len(faultPages))
 }
+
+// TestDeskBeforeBulk: with one worker busy, a citizen's dossier at the
+// desk overtakes back-file digitization submitted before it.
+func TestDeskBeforeBulk(t *testing.T) {
+	c := newCluster(t, "local")
+	c.serve()
+	c.worker("worker-a")
+	upload := func(code, queue string, files []string) {
+		c.create(code, queue)
+		for i, f := range files {
+			if st := c.upload(code, i+1, filepath.Join("../../testdata/scans", f)); st != http.StatusOK {
+				t.Fatalf("confirm %s page %d: %d", code, i+1, st)
+			}
+		}
+	}
+	upload("HS-BULK-0001", "bulk", faultPages)
+	upload("HS-DESK-0001", "desk", []string{"scanner-2p.pdf", "receipt-150.png"})
+	for _, code := range []string{"HS-BULK-0001", "HS-DESK-0001"} {
+		if st := c.call("POST", "/v1/dossiers/"+code+"/submit", nil, nil); st != http.StatusAccepted {
+			t.Fatalf("submit %s: %d", code, st)
+		}
+	}
+	c.wait("HS-DESK-0001", 3*time.Minute)
+	bulk, err := c.catalog.Get(context.Background(), "HS-BULK-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bulk.Status == catalog.Signed {
+		t.Errorf("the bulk dossier, submitted first, was signed before the desk dossier")
+	}
+	if d := c.wait("HS-BULK-0001", 3*time.Minute); d.Status != "signed" {
+		t.Errorf("bulk dossier ended %s", d.Status)
+	}
+}

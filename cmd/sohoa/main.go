@@ -81,8 +81,13 @@ func run(ctx context.Context, args []string) int {
 	case "version", "--version":
 		err = version()
 	case "help", "-h", "--help":
-		if len(args) > 1 && args[1] == "ingest" {
-			return ingestHelp()
+		if len(args) > 1 {
+			switch args[1] {
+			case "ingest":
+				return ingestHelp()
+			case "serve", "worker":
+				return run(ctx, []string{args[1], "-h"})
+			}
 		}
 		fmt.Print(usage)
 		return 0

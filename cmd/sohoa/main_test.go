@@ -174,8 +174,21 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"ingest", "--out", "o", "--code", "X", "--lang", "klingon", "a.jpg"}, "klingon"},
 		{[]string{"ingest", "--out", "o", "--code", "X"}, "no INPUT"},
 		{[]string{"frobnicate"}, "unknown command"},
+		// The service's settings, each named as flag and variable.
+		{[]string{"serve"}, "SOHOA_POSTGRES_DSN"},
+		{[]string{"serve", "--postgres", "x"}, "SOHOA_UPLOAD_SECRET"},
+		{[]string{"serve", "--postgres", "x", "--listen", "nowhere"}, "SOHOA_LISTEN"},
+		{[]string{"worker", "--postgres", "x", "--storage", "s4"}, "SOHOA_STORAGE"},
+		{[]string{"worker", "--postgres", "x", "--storage", "s3"}, "SOHOA_S3_ENDPOINT"},
+		{[]string{"worker", "--postgres", "x", "--redis", "ftp://q"}, "SOHOA_REDIS_URL"},
+		{[]string{"worker", "--postgres", "x", "--queues", "desk=0"}, "SOHOA_QUEUES"},
+		{[]string{"worker", "--postgres", "x", "--queues", "vip=3"}, "unknown queue"},
+		{[]string{"worker", "--postgres", "x", "--concurrency", "0"}, "SOHOA_CONCURRENCY"},
+		{[]string{"worker", "--postgres", "x", "--retention-years", "0"}, "SOHOA_RETENTION_YEARS"},
 	} {
-		out, err := exec.Command(bin, tc.args...).CombinedOutput()
+		cmd := exec.Command(bin, tc.args...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+		out, err := cmd.CombinedOutput()
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
 			t.Errorf("%v: want exit 2, got %v", tc.args, err)
 		}
@@ -190,6 +203,20 @@ func TestUsageErrors(t *testing.T) {
 	for _, flag := range []string{"-out", "-code", "-lang", "-jobs", "-max-pixels", "-quiet", "normalize", "assemble"} {
 		if !strings.Contains(string(help), flag) {
 			t.Errorf("help ingest does not mention %s", flag)
+		}
+	}
+	for cmd, flags := range map[string][]string{
+		"serve":  {"-listen", "SOHOA_REDIS_URL", "SOHOA_POSTGRES_DSN", "SOHOA_S3_ENDPOINT"},
+		"worker": {"-concurrency", "SOHOA_QUEUES", "-shutdown-timeout", "SOHOA_KEY"},
+	} {
+		help, err := exec.Command(bin, "help", cmd).CombinedOutput()
+		if err != nil {
+			t.Fatalf("help %s: %v\n%s", cmd, err, help)
+		}
+		for _, f := range flags {
+			if !strings.Contains(string(help), f) {
+				t.Errorf("help %s does not mention %s", cmd, f)
+			}
 		}
 	}
 }

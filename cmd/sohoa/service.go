@@ -134,6 +134,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Printf("Usage: sohoa %s [options]\n\nEach option's default comes from the SOHOA_* variable named with it.\n\n", fs.Name())
 			fs.SetOutput(os.Stdout)
 			fs.PrintDefaults()
 			return errHelp
@@ -183,7 +184,7 @@ func serve(ctx context.Context, args []string) error {
 	defer q.Close()
 	cfg := api.Config{Store: st, Catalog: cat, Queue: q, UploadSecret: secret, BaseURL: baseURL, Log: log}
 	if s3st != nil {
-		cfg.Presigner = s3st
+		cfg.Presigner, cfg.Multipart = s3st, s3st
 	}
 	h, err := api.New(cfg)
 	if err != nil {

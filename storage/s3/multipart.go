@@ -410,3 +410,10 @@ func (s *Store) removeStaging(ctx context.Context, m Multipart) error {
 	}
 	return nil
 }
+
+// ResumeMultipart rebuilds the upload a station names by its staging key
+// and upload ID, the two strings it keeps: everything else follows from
+// the key, so a station cannot change part size or count.
+func ResumeMultipart(key, uploadID string) (Multipart, error) {
+	return multipart(Multipart{Key: key, UploadID: uploadID})
+}

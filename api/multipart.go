@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sohoa/sohoa/catalog"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/s3"
 )
@@ -114,7 +115,7 @@ func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request) (s3.Multi
 
 // multipartParts tells a station which parts arrived and where to send the
 // rest: what it asks after its link dropped.
-func (s *Server) multipartParts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) multipartParts(w http.ResponseWriter, r *http.Request, _ *catalog.Token) {
 	if m, ok := s.readMultipart(w, r); ok {
 		s.partsState(w, r, m)
 	}
@@ -123,7 +124,7 @@ func (s *Server) multipartParts(w http.ResponseWriter, r *http.Request) {
 // multipartComplete assembles the parts and, if their bytes hash to the
 // declared SHA-256, stores them as the original; then the station confirms
 // the page as after a single PUT.
-func (s *Server) multipartComplete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) multipartComplete(w http.ResponseWriter, r *http.Request, _ *catalog.Token) {
 	m, ok := s.readMultipart(w, r)
 	if !ok {
 		return

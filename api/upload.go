@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sohoa/sohoa/catalog"
 	"github.com/sohoa/sohoa/storage"
 )
 
@@ -21,7 +23,7 @@ import (
 // expiry, as a presigned S3 URL's signature does.
 
 func (s *Server) uploadSignature(sum string, size int64, ctype string, exp int64) string {
-	m := hmac.New(sha256.New, s.cfg.UploadSecret)
+	m := hmac.New(sha256.New, s.cfg.URLSecret)
 	fmt.Fprintf(m, "PUT\n%s\n%d\n%s\n%d", sum, size, ctype, exp)
 	return hex.EncodeToString(m.Sum(nil))
 }
@@ -41,7 +43,7 @@ func (s *Server) signLocalUpload(u uploadRequest, exp time.Time) storage.Presign
 
 // upload takes a page for the local store. The bytes must be exactly the
 // signed size and hash to the signed SHA-256, or nothing is stored.
-func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) upload(w http.ResponseWriter, r *http.Request, _ *catalog.Token) {
 	if s.cfg.Presigner != nil {
 		problem(w, http.StatusNotFound, "uploads go straight to object storage")
 		return
@@ -85,4 +87,50 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// Downloads of the local store's PDFs, likewise: GET
+// /v1/downloads/KEY?expires=UNIX&sig=HMAC over key and expiry.
+
+func (s *Server) downloadSignature(key string, exp int64) string {
+	m := hmac.New(sha256.New, s.cfg.URLSecret)
+	fmt.Fprintf(m, "GET\n%s\n%d", key, exp)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) signLocalDownload(key string, exp time.Time) string {
+	q := url.Values{}
+	q.Set("expires", strconv.FormatInt(exp.Unix(), 10))
+	q.Set("sig", s.downloadSignature(key, exp.Unix()))
+	return s.cfg.BaseURL + "/v1/downloads/" + key + "?" + q.Encode()
+}
+
+func (s *Server) download(w http.ResponseWriter, r *http.Request, _ *catalog.Token) {
+	if s.cfg.Presigner != nil {
+		problem(w, http.StatusNotFound, "downloads come straight from object storage")
+		return
+	}
+	key := r.PathValue("key")
+	exp, err := strconv.ParseInt(r.URL.Query().Get("expires"), 10, 64)
+	if err != nil || storage.CheckKey(key) != nil ||
+		!hmac.Equal([]byte(r.URL.Query().Get("sig")), []byte(s.downloadSignature(key, exp))) {
+		problem(w, http.StatusForbidden, "download URL signature does not match")
+		return
+	}
+	if time.Now().Unix() > exp {
+		problem(w, http.StatusForbidden, "download URL expired: ask for a new one")
+		return
+	}
+	rc, err := s.cfg.Store.Get(r.Context(), key)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	if strings.HasSuffix(key, ".pdf") {
+		w.Header().Set("Content-Type", "application/pdf")
+	} else {
+		w.Header().Set("Content-Type", "application/octet-stream")
+	}
+	io.Copy(w, rc)
 }

@@ -26,6 +26,9 @@ type Dossier struct {
 	AssembledKey string
 	PDFKey       string
 	PDFSHA256    string
+	// What the station recorded about the applicant, when it did.
+	CitizenID string // 12-digit personal identification number
+	ReceiptNo string // số biên nhận of the paper receipt
 }
 
 // Queues. Desk work is someone waiting; bulk is the archive's back files.
@@ -44,28 +47,35 @@ type DossierMove struct {
 	PDFSHA256    string
 }
 
-const dossierColumns = `code, procedure, office, queue, status, created_at, updated_at,
-	coalesce(submitted_at, 'epoch'), assembled_key, pdf_key, pdf_sha256`
+// dossierColumns are read from "dossiers d".
+const dossierColumns = `d.code, d.procedure, d.office, d.queue, d.status, d.created_at, d.updated_at,
+	coalesce(d.submitted_at, 'epoch'), d.assembled_key, d.pdf_key, d.pdf_sha256, d.citizen_id, d.receipt_no`
 
 func scanDossier(r pgx.Row) (Dossier, error) {
 	var d Dossier
 	err := r.Scan(&d.Code, &d.Procedure, &d.Office, &d.Queue, &d.Status, &d.CreatedAt, &d.UpdatedAt,
-		&d.SubmittedAt, &d.AssembledKey, &d.PDFKey, &d.PDFSHA256)
+		&d.SubmittedAt, &d.AssembledKey, &d.PDFKey, &d.PDFSHA256, &d.CitizenID, &d.ReceiptNo)
 	if d.SubmittedAt.Unix() == 0 {
 		d.SubmittedAt = time.Time{}
 	}
 	return d, err
 }
 
-// Event is one recorded state change of a dossier or one of its pages.
+// Event is one recorded state change of a dossier or one of its pages, or
+// one access to it (see Record), and its link in the dossier's audit trail.
 type Event struct {
+	ID      int64
 	Dossier string
 	Page    int    // page position; 0 for a dossier event
+	Action  string // ActionMove for a status change, else the access
 	Actor   string // who made the change: station, worker, operator
-	From    string // "" when the dossier or page was created
-	To      string
+	From    string // "" when the dossier or page was created, and for an access
+	To      string // "" for an access
 	Detail  map[string]any
 	At      time.Time
+	// PrevHash is the Hash of the dossier's event before ("" for the
+	// first); both are "" for an event from before the trail.
+	PrevHash, Hash string
 }
 
 // CreateDossier records a new dossier in status Created. A dossier with
@@ -80,10 +90,11 @@ func (c *Catalog) CreateDossier(ctx context.Context, d Dossier, actor string) (D
 	err := c.inTx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `
-			INSERT INTO dossiers (code, procedure, office, queue, status) VALUES ($1, $2, $3, $4, $5)
+			INSERT INTO dossiers (code, procedure, office, queue, status, citizen_id, receipt_no)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (code) DO NOTHING
 			RETURNING id, status, created_at, updated_at`,
-			d.Code, d.Procedure, d.Office, d.Queue, Created).Scan(&id, &d.Status, &d.CreatedAt, &d.UpdatedAt)
+			d.Code, d.Procedure, d.Office, d.Queue, Created, d.CitizenID, d.ReceiptNo).Scan(&id, &d.Status, &d.CreatedAt, &d.UpdatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrExists
 		}
@@ -101,7 +112,7 @@ func (c *Catalog) CreateDossier(ctx context.Context, d Dossier, actor string) (D
 // Get returns the dossier with the given code, or ErrNotFound.
 func (c *Catalog) Get(ctx context.Context, code string) (Dossier, error) {
 	d, err := scanDossier(c.pool.QueryRow(ctx,
-		`SELECT `+dossierColumns+` FROM dossiers WHERE code = $1`, code))
+		`SELECT `+dossierColumns+` FROM dossiers d WHERE code = $1`, code))
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -147,6 +158,15 @@ func (c *Catalog) MoveWith(ctx context.Context, code string, m DossierMove, acto
 			WHERE id = $1`, id, m.To, m.AssembledKey, m.PDFKey, m.PDFSHA256); err != nil {
 			return err
 		}
+		if m.To == Signed {
+			if err := addToFeed(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		// Signed and Failed are announced by webhook, from the outbox.
+		if err := addToOutbox(ctx, tx, id, m.To); err != nil {
+			return err
+		}
 		return insertEvent(ctx, tx, id, nil, actor, string(m.From), string(m.To), m.Detail)
 	})
 	if err != nil {
@@ -161,7 +181,7 @@ func (c *Catalog) MoveWith(ctx context.Context, code string, m DossierMove, acto
 // queue lost its tasks.
 func (c *Catalog) Unfinished(ctx context.Context, before time.Time, limit int) ([]Dossier, error) {
 	rows, err := c.pool.Query(ctx, `
-		SELECT `+dossierColumns+` FROM dossiers
+		SELECT `+dossierColumns+` FROM dossiers d
 		WHERE status IN ('submitted', 'processing', 'assembled') AND updated_at < $1
 		ORDER BY updated_at LIMIT $2`, before, limit)
 	if err != nil {
@@ -178,7 +198,8 @@ func (c *Catalog) Unfinished(ctx context.Context, before time.Time, limit int) (
 // order they were recorded.
 func (c *Catalog) Events(ctx context.Context, code string) ([]Event, error) {
 	rows, err := c.pool.Query(ctx, `
-		SELECT coalesce(p.position, 0), e.actor, coalesce(e.from_status, ''), e.to_status, e.detail, e.at
+		SELECT e.id, coalesce(p.position, 0), e.action, e.actor, coalesce(e.from_status, ''), e.to_status,
+			e.detail, e.at, coalesce(e.prev_hash, ''), coalesce(e.hash, '')
 		FROM events e
 		JOIN dossiers d ON d.id = e.dossier_id
 		LEFT JOIN pages p ON p.id = e.page_id
@@ -189,7 +210,7 @@ func (c *Catalog) Events(ctx context.Context, code string) ([]Event, error) {
 	}
 	evs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
 		e := Event{Dossier: code}
-		err := r.Scan(&e.Page, &e.Actor, &e.From, &e.To, &e.Detail, &e.At)
+		err := r.Scan(&e.ID, &e.Page, &e.Action, &e.Actor, &e.From, &e.To, &e.Detail, &e.At, &e.PrevHash, &e.Hash)
 		return e, err
 	})
 	if err != nil {
@@ -198,19 +219,23 @@ func (c *Catalog) Events(ctx context.Context, code string) ([]Event, error) {
 	return evs, nil
 }
 
+// insertEvent logs a status change at the end of the dossier's audit
+// trail (audit.go), in the caller's transaction, which holds the dossier
+// row locked.
 func insertEvent(ctx context.Context, tx pgx.Tx, dossierID int64, pageID *int64, actor, from, to string, detail map[string]any) error {
-	if detail == nil {
-		detail = map[string]any{}
-	}
-	var fromArg *string
-	if from != "" {
-		fromArg = &from
-	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO events (dossier_id, page_id, actor, from_status, to_status, detail)
-		VALUES ($1, $2, $3, $4, $5, $6)`, dossierID, pageID, actor, fromArg, to, detail)
+	return appendEvent(ctx, tx, dossierID, pageID, ActionMove, actor, from, to, detail)
+}
+
+// NextCode hands out the next dossier code of office for day: the
+// national portal's shape, OFFICE-YYMMDD-NNNN, numbered from 1 each day.
+func (c *Catalog) NextCode(ctx context.Context, office string, day time.Time) (string, error) {
+	var n int
+	err := c.pool.QueryRow(ctx, `
+		INSERT INTO code_counters (office, day, n) VALUES ($1, $2, 1)
+		ON CONFLICT (office, day) DO UPDATE SET n = code_counters.n + 1
+		RETURNING n`, office, day.Format("2006-01-02")).Scan(&n)
 	if err != nil {
-		return fmt.Errorf("log event: %w", err)
+		return "", fmt.Errorf("next dossier code for %s: %w", office, err)
 	}
-	return nil
+	return fmt.Sprintf("%s-%s-%04d", office, day.Format("060102"), n), nil
 }

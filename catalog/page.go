@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Page is one scanned page of a dossier.
@@ -21,6 +22,10 @@ type Page struct {
 	// ResultKey is where the stage that processed the page stored its
 	// result.
 	ResultKey string
+	// Warnings are what the operator should hear about the page (blank,
+	// low resolution, low OCR confidence), set when it is processed.
+	Warnings  []string
+	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
@@ -31,14 +36,17 @@ type PageMove struct {
 	Error    string // why it failed, when To is PageFailed
 	// ResultKey is set on the page with the move when not empty.
 	ResultKey string
+	Warnings  []string       // set on the page when not nil
 	Detail    map[string]any // recorded in the event beside stage and error
 }
 
-const pageColumns = `p.position, p.original_key, p.sha256, p.size, p.stage, p.status, p.error, p.result_key, p.updated_at`
+const pageColumns = `p.position, p.original_key, p.sha256, p.size, p.stage, p.status, p.error, p.result_key,
+	p.warnings, p.created_at, p.updated_at`
 
 func scanPage(r pgx.Row) (Page, error) {
 	var p Page
-	err := r.Scan(&p.Position, &p.OriginalKey, &p.SHA256, &p.Size, &p.Stage, &p.Status, &p.Error, &p.ResultKey, &p.UpdatedAt)
+	err := r.Scan(&p.Position, &p.OriginalKey, &p.SHA256, &p.Size, &p.Stage, &p.Status, &p.Error, &p.ResultKey,
+		&p.Warnings, &p.CreatedAt, &p.UpdatedAt)
 	return p, err
 }
 
@@ -158,9 +166,10 @@ func (c *Catalog) MovePageWith(ctx context.Context, code string, position int, m
 		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE pages SET status = $2, stage = $3, error = $4,
-				result_key = coalesce(nullif($5, ''), result_key), updated_at = now()
+				result_key = coalesce(nullif($5, ''), result_key),
+				warnings = coalesce($6, warnings), updated_at = now()
 			WHERE id = $1`,
-			pageID, m.To, m.Stage, m.Error, m.ResultKey); err != nil {
+			pageID, m.To, m.Stage, m.Error, m.ResultKey, warningsArg(m.Warnings)); err != nil {
 			return err
 		}
 		// The dossier changed too: the reconciler looks for dossiers that
@@ -184,4 +193,155 @@ func (c *Catalog) MovePageWith(ctx context.Context, code string, position int, m
 		return fmt.Errorf("move page %d of dossier %s to %s: %w", position, code, m.To, err)
 	}
 	return nil
+}
+
+func warningsArg(w []string) any {
+	if w == nil {
+		return nil
+	}
+	return w
+}
+
+// lockUploading locks the dossier for a change to its pages, which only
+// a dossier still being uploaded allows.
+func lockUploading(ctx context.Context, tx pgx.Tx, code string) (int64, error) {
+	var id int64
+	var status Status
+	err := tx.QueryRow(ctx, `SELECT id, status FROM dossiers WHERE code = $1 FOR UPDATE`, code).Scan(&id, &status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, err
+	}
+	if status != Uploading {
+		return 0, fmt.Errorf("%w: dossier is %s; pages change only while it is uploading", ErrIllegalMove, status)
+	}
+	return id, nil
+}
+
+// ReplacePage puts a re-scan in place of the page at position, before the
+// dossier is submitted. The replaced original stays in storage (it is
+// write-once) and in the event log.
+func (c *Catalog) ReplacePage(ctx context.Context, code string, position int, p Page, actor string) error {
+	err := c.inTx(ctx, func(tx pgx.Tx) error {
+		id, err := lockUploading(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		var pageID int64
+		var old string
+		err = tx.QueryRow(ctx, `SELECT id, sha256 FROM pages WHERE dossier_id = $1 AND position = $2 FOR UPDATE`,
+			id, position).Scan(&pageID, &old)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE pages SET original_key = $2, sha256 = $3, size = $4, updated_at = now() WHERE id = $1`,
+			pageID, p.OriginalKey, p.SHA256, p.Size)
+		if isUniqueViolation(err) {
+			return fmt.Errorf("%w: that scan is already another page of the dossier", ErrExists)
+		}
+		if err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, id, &pageID, actor, string(PageUploaded), string(PageUploaded),
+			map[string]any{"replaced": old, "key": p.OriginalKey, "sha256": p.SHA256, "size": p.Size})
+	})
+	if err != nil {
+		return fmt.Errorf("replace page %d of dossier %s: %w", position, code, err)
+	}
+	return nil
+}
+
+// DeletePage takes the page at position out of the dossier before it is
+// submitted; the pages after it move up one.
+func (c *Catalog) DeletePage(ctx context.Context, code string, position int, actor string) error {
+	err := c.inTx(ctx, func(tx pgx.Tx) error {
+		id, err := lockUploading(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		var sum string
+		err = tx.QueryRow(ctx, `DELETE FROM pages WHERE dossier_id = $1 AND position = $2 RETURNING sha256`,
+			id, position).Scan(&sum)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := renumber(ctx, tx, id); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, id, nil, actor, string(Uploading), string(Uploading),
+			map[string]any{"deleted_page": position, "sha256": sum})
+	})
+	if err != nil {
+		return fmt.Errorf("delete page %d of dossier %s: %w", position, code, err)
+	}
+	return nil
+}
+
+// ReorderPages puts the pages in the order given: order lists every
+// current position once, the one to be first first.
+func (c *Catalog) ReorderPages(ctx context.Context, code string, order []int, actor string) error {
+	err := c.inTx(ctx, func(tx pgx.Tx) error {
+		id, err := lockUploading(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM pages WHERE dossier_id = $1`, id).Scan(&n); err != nil {
+			return err
+		}
+		seen := map[int]bool{}
+		for _, p := range order {
+			if p < 1 || p > n || seen[p] {
+				return fmt.Errorf("%w: order must list each of the positions 1 to %d once", ErrBadOrder, n)
+			}
+			seen[p] = true
+		}
+		if len(order) != n {
+			return fmt.Errorf("%w: order must list each of the positions 1 to %d once", ErrBadOrder, n)
+		}
+		// Two steps, so that no two pages hold one position in between.
+		if _, err := tx.Exec(ctx, `UPDATE pages SET position = position + 1000000 WHERE dossier_id = $1`, id); err != nil {
+			return err
+		}
+		for newPos, old := range order {
+			if _, err := tx.Exec(ctx, `UPDATE pages SET position = $3, updated_at = now() WHERE dossier_id = $1 AND position = $2`,
+				id, old+1000000, newPos+1); err != nil {
+				return err
+			}
+		}
+		return insertEvent(ctx, tx, id, nil, actor, string(Uploading), string(Uploading), map[string]any{"order": order})
+	})
+	if err != nil {
+		return fmt.Errorf("reorder pages of dossier %s: %w", code, err)
+	}
+	return nil
+}
+
+// ErrBadOrder: a page order that is not a permutation of the pages.
+var ErrBadOrder = errors.New("invalid page order")
+
+func renumber(ctx context.Context, tx pgx.Tx, dossierID int64) error {
+	_, err := tx.Exec(ctx, `
+		UPDATE pages p SET position = r.n + 1000000 FROM (
+			SELECT id, row_number() OVER (ORDER BY position) AS n FROM pages WHERE dossier_id = $1
+		) r WHERE p.id = r.id`, dossierID)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE pages SET position = position - 1000000 WHERE dossier_id = $1`, dossierID)
+	return err
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
 }

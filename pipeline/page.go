@@ -174,6 +174,9 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 				Box: [4]int{w.Box.Min.X, w.Box.Min.Y, w.Box.Max.X, w.Box.Max.Y}})
 		}
 	}
+	if r.Words > 0 && r.OCRConfidence < LowConfidence {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("low OCR confidence %.0f: check the page, re-scan if it is hard to read", r.OCRConfidence))
+	}
 	r.Times.OCR = ms(time.Since(t))
 
 	page := pdfPage(p, toOut, ow, oh, pageW, pageH, &res)

@@ -61,6 +61,9 @@ const (
 	// BlankInk is the share of ink pixels below which a page is blank:
 	// a line of text covers more than ten times as much.
 	BlankInk = 0.0003
+	// LowConfidence is the mean word confidence (0-100) under which a
+	// page's text is flagged as doubtful: clean 13-pt print reads above 85.
+	LowConfidence = 60
 	// minSkew is the smallest tilt worth a resampling pass; below it the
 	// measurement itself is not certain of the sign.
 	minSkew = 0.05

@@ -245,12 +245,18 @@ func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
 
 	key := resultKey(pg.SHA256, w.settings)
 	detail := map[string]any{}
+	warnings := []string{}
 	info, err := w.cfg.Store.Stat(ctx, key)
 	switch {
 	case err == nil: // made by an earlier attempt that died before recording it
 		detail["reused"] = true
+		if res, err := w.readResult(ctx, key); err == nil {
+			for _, p := range res.Pages {
+				warnings = append(warnings, p.Report.Warnings...)
+			}
+		}
 	case errors.Is(err, storage.ErrNotFound):
-		info.SHA256, err = w.processPage(ctx, pg, key, detail)
+		info.SHA256, warnings, err = w.processPage(ctx, pg, key, detail)
 		if err != nil {
 			if permanent(err) || lastAttempt(ctx) {
 				if ferr := w.failPage(ctx, d, pg, err); ferr != nil {
@@ -268,7 +274,7 @@ func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
 	detail["result_sha256"] = info.SHA256
 	err = w.cfg.Catalog.MovePageWith(ctx, d.Code, pg.Position, catalog.PageMove{
 		Stage: pipeline.StageOCR, From: catalog.PageUploaded, To: catalog.PageProcessed,
-		ResultKey: key, Detail: detail}, w.cfg.Name)
+		ResultKey: key, Warnings: warnings, Detail: detail}, w.cfg.Name)
 	if err != nil && !errors.Is(err, catalog.ErrIllegalMove) {
 		return err
 	}
@@ -277,29 +283,29 @@ func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
 
 // processPage runs the page stages on the stored original and stores the
 // result under key, returning the result's SHA-256.
-func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, detail map[string]any) (string, error) {
+func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, detail map[string]any) (string, []string, error) {
 	data, err := w.readOriginal(ctx, pg.OriginalKey, pg.SHA256)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	f, err := scan.OpenBytes(pg.SHA256, data, scan.Options{MaxPixels: w.cfg.MaxPixels})
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	var eng *ocr.Engine
 	select {
 	case eng = <-w.engines:
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", nil, ctx.Err()
 	}
 	pages, err := pipeline.ProcessFile(f, eng, pipeline.Options{Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels})
 	w.engines <- eng
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	res := &pageResult{Version: pageStageVersion, SHA256: pg.SHA256}
 	var times []pipeline.StageTimes
-	var warnings []string
+	warnings := []string{}
 	for i, p := range pages {
 		rp := resultPage{Report: p.Report, PDF: p.PDF}
 		times = append(times, rp.Report.Times)
@@ -309,7 +315,7 @@ func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, d
 			rp.ImageKey = imageKey(key, i+1)
 			img := p.PDF.Image.Data
 			if err := w.cfg.Store.Put(ctx, rp.ImageKey, bytes.NewReader(img), int64(len(img)), sha256Hex(img)); err != nil {
-				return "", err
+				return "", nil, err
 			}
 		}
 		rp.PDF.Image.Data = nil
@@ -317,13 +323,10 @@ func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, d
 	}
 	b, sum := encodeResult(res)
 	if err := w.cfg.Store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), sum); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	detail["ms"] = times
-	if len(warnings) > 0 {
-		detail["warnings"] = warnings
-	}
-	return sum, nil
+	return sum, warnings, nil
 }
 
 // readOriginal reads an original and checks its bytes against the hash

@@ -92,8 +92,7 @@ func BenchmarkService(b *testing.B) {
 		}
 		codes := make([]string, dossiers)
 		for i := range codes {
-			codes[i] = fmt.Sprintf("HS-BENCH%d-%04d", n, i+1)
-			c.create(codes[i], "desk")
+			codes[i] = c.create("desk")
 			for p, d := range base {
 				data := uniqueScan(d, fmt.Sprintf("%s page %d", codes[i], p+1))
 				if st := c.uploadBytes(codes[i], p+1, data, data, contentTypes[filepath.Ext(benchBase[p])]); st != http.StatusOK {

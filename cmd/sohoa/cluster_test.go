@@ -39,6 +39,20 @@ type cluster struct {
 	catalog *catalog.Catalog
 	store   storage.Store
 	procs   map[string]*exec.Cmd
+	// tokens are the API clients' tokens by role; token is the one call
+	// uses (the operator's, unless as() picked another).
+	tokens map[string]string
+	token  string
+}
+
+// office is the agency code the test operator works for.
+const office = "000.00.01.H26"
+
+// as returns the cluster seen by a client of another role.
+func (c *cluster) as(role string) *cluster {
+	cc := *c
+	cc.token = c.tokens[role]
+	return &cc
 }
 
 func newCluster(t testing.TB, storageKind string) *cluster {
@@ -61,7 +75,7 @@ func newCluster(t testing.TB, storageKind string) *cluster {
 		"SOHOA_RECONCILE_EVERY=2s",
 		"SOHOA_RECONCILE_QUIET=5s",
 		"SOHOA_SHUTDOWN_TIMEOUT=30s",
-		"SOHOA_UPLOAD_SECRET="+hex.EncodeToString(secret),
+		"SOHOA_URL_SECRET="+hex.EncodeToString(secret),
 		"SOHOA_STORAGE="+storageKind,
 	)
 	ctx := context.Background()
@@ -97,6 +111,21 @@ func newCluster(t testing.TB, storageKind string) *cluster {
 	}
 	t.Cleanup(cat.Close)
 	c.catalog = cat
+	c.tokens = map[string]string{}
+	for _, role := range []string{"operator", "workflow", "auditor", "admin"} {
+		args := []string{"tokens", "create", "--name", "test-" + role, "--role", role}
+		if role == "operator" {
+			args = append(args, "--office", office)
+		}
+		cmd := exec.Command(c.bin, args...)
+		cmd.Env = c.env
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("tokens create %s: %v", role, err)
+		}
+		c.tokens[role] = strings.TrimSpace(string(out))
+	}
+	c.token = c.tokens["operator"]
 	t.Cleanup(func() {
 		for name, p := range c.procs {
 			if p.ProcessState == nil {
@@ -173,7 +202,9 @@ func (c *cluster) call(method, path string, body any, out any) int {
 	}
 	req, _ := http.NewRequest(method, c.api+path, r)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Station", "station-test")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
@@ -248,11 +279,38 @@ func (c *cluster) uploadBytes(code string, position int, declared, sent []byte, 
 	return c.call("POST", "/v1/dossiers/"+code+"/pages", map[string]any{"position": position, "sha256": h}, nil)
 }
 
-func (c *cluster) create(code, queue string) {
+// create opens a dossier and returns the code the service gave it.
+func (c *cluster) create(queue string) string {
 	c.t.Helper()
-	if st := c.call("POST", "/v1/dossiers", map[string]any{"code": code, "procedure": "1.000894",
-		"office": "UBND xã Tân Lập", "queue": queue}, nil); st != http.StatusCreated {
-		c.t.Fatalf("create %s: status %d", code, st)
+	var d apiDossier
+	if st := c.call("POST", "/v1/dossiers", map[string]any{"procedure": "1.000894", "queue": queue}, &d); st != http.StatusCreated {
+		c.t.Fatalf("create: status %d", st)
+	}
+	return d.Code
+}
+
+// fetchPDF gets the signed PDF through the link the API hands out and
+// writes it to path.
+func (c *cluster) fetchPDF(code, path string) {
+	c.t.Helper()
+	var link struct {
+		URL    string `json:"url"`
+		SHA256 string `json:"sha256"`
+	}
+	if st := c.call("GET", "/v1/dossiers/"+code+"/pdf", nil, &link); st != http.StatusOK {
+		c.t.Fatalf("pdf link of %s: %d", code, st)
+	}
+	resp, err := http.Get(link.URL)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("GET %s: %v %v", link.URL, resp.Status, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	if got := sha256hex(b); got != link.SHA256 {
+		c.t.Errorf("PDF fetched has SHA-256 %s, the API says %s", got, link.SHA256)
 	}
 }
 

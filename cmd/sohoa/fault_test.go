@@ -17,9 +17,9 @@ import (
 // faultPages make a dossier of seven PDF pages in five files.
 var faultPages = []string{"form-300.jpg", "decision-skew-12-200.jpg", "household-3p-300.tif", "notice-skew7-300.png", "birth-upside-200.jpg"}
 
-func (c *cluster) submitDossier(code string, files []string) {
+func (c *cluster) submitDossier(files []string) string {
 	c.t.Helper()
-	c.create(code, "desk")
+	code := c.create("desk")
 	for i, f := range files {
 		if st := c.upload(code, i+1, filepath.Join("../../testdata/scans", f)); st != http.StatusOK {
 			c.t.Fatalf("confirm %s page %d: status %d", code, i+1, st)
@@ -28,6 +28,7 @@ func (c *cluster) submitDossier(code string, files []string) {
 	if st := c.call("POST", "/v1/dossiers/"+code+"/submit", nil, nil); st != http.StatusAccepted {
 		c.t.Fatalf("submit %s: status %d", code, st)
 	}
+	return code
 }
 
 // midOCR waits until a page task has been running for a while with its page
@@ -73,8 +74,7 @@ func TestWorkerKilledMidOCR(t *testing.T) {
 	c := newCluster(t, "s3")
 	c.serve()
 	a := c.worker("worker-a")
-	const code = "HS-KILL-0001"
-	c.submitDossier(code, faultPages)
+	code := c.submitDossier(faultPages)
 	pos := c.midOCR(code)
 	if err := a.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -102,10 +102,7 @@ func TestRedisRestartMidRun(t *testing.T) {
 	c.serve()
 	c.worker("worker-a")
 	c.worker("worker-b")
-	codes := []string{"HS-REDIS-0001", "HS-REDIS-0002"}
-	for _, code := range codes {
-		c.submitDossier(code, faultPages)
-	}
+	codes := []string{c.submitDossier(faultPages), c.submitDossier(faultPages)}
 	c.midOCR(codes[0])
 	c.redis.Restart()
 	t.Log("Redis restarted empty")
@@ -125,8 +122,7 @@ func TestWorkerSIGTERM(t *testing.T) {
 	c := newCluster(t, "local")
 	c.serve()
 	a := c.worker("worker-a")
-	const code = "HS-TERM-0001"
-	c.submitDossier(code, faultPages)
+	code := c.submitDossier(faultPages)
 	pos := c.midOCR(code)
 	if err := a.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -152,30 +148,31 @@ func TestDeskBeforeBulk(t *testing.T) {
 	c := newCluster(t, "local")
 	c.serve()
 	c.worker("worker-a")
-	upload := func(code, queue string, files []string) {
-		c.create(code, queue)
+	upload := func(queue string, files []string) string {
+		code := c.create(queue)
 		for i, f := range files {
 			if st := c.upload(code, i+1, filepath.Join("../../testdata/scans", f)); st != http.StatusOK {
 				t.Fatalf("confirm %s page %d: %d", code, i+1, st)
 			}
 		}
+		return code
 	}
-	upload("HS-BULK-0001", "bulk", faultPages)
-	upload("HS-DESK-0001", "desk", []string{"scanner-2p.pdf", "receipt-150.png"})
-	for _, code := range []string{"HS-BULK-0001", "HS-DESK-0001"} {
+	bulkCode := upload("bulk", faultPages)
+	deskCode := upload("desk", []string{"scanner-2p.pdf", "receipt-150.png"})
+	for _, code := range []string{bulkCode, deskCode} {
 		if st := c.call("POST", "/v1/dossiers/"+code+"/submit", nil, nil); st != http.StatusAccepted {
 			t.Fatalf("submit %s: %d", code, st)
 		}
 	}
-	c.wait("HS-DESK-0001", 3*time.Minute)
-	bulk, err := c.catalog.Get(context.Background(), "HS-BULK-0001")
+	c.wait(deskCode, 3*time.Minute)
+	bulk, err := c.catalog.Get(context.Background(), bulkCode)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bulk.Status == catalog.Signed {
 		t.Errorf("the bulk dossier, submitted first, was signed before the desk dossier")
 	}
-	if d := c.wait("HS-BULK-0001", 3*time.Minute); d.Status != "signed" {
+	if d := c.wait(bulkCode, 3*time.Minute); d.Status != "signed" {
 		t.Errorf("bulk dossier ended %s", d.Status)
 	}
 }

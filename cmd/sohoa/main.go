@@ -28,6 +28,7 @@ Usage:
   sohoa verify FILE.pdf [--originals DIR] [--roots PEM] [--json]
   sohoa serve [options]
   sohoa worker [options]
+  sohoa tokens create --name NAME --role ROLE [--office OFFICE] | list | revoke --name NAME
   sohoa keys dev [--dir DIR]
   sohoa version
   sohoa help [COMMAND]
@@ -43,6 +44,8 @@ Commands:
             on one or many machines); serve and worker share Redis,
             PostgreSQL and storage, set by flags or SOHOA_* variables
             ('sohoa serve -h', 'sohoa worker -h')
+  tokens    API clients: each token has one role (operator, workflow,
+            auditor, admin); it is printed once and stored hashed
   keys dev  make a development CA and signing key (not for production)
   version   print the versions of sohoa, Tesseract and the OCR models
 
@@ -74,6 +77,8 @@ func run(ctx context.Context, args []string) int {
 		err = serve(ctx, args[1:])
 	case "worker":
 		err = worker(ctx, args[1:])
+	case "tokens":
+		err = tokens(ctx, args[1:])
 	case "keys":
 		err = keys(args[1:])
 	case "verify":

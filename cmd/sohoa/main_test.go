@@ -176,7 +176,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"frobnicate"}, "unknown command"},
 		// The service's settings, each named as flag and variable.
 		{[]string{"serve"}, "SOHOA_POSTGRES_DSN"},
-		{[]string{"serve", "--postgres", "x"}, "SOHOA_UPLOAD_SECRET"},
+		{[]string{"serve", "--postgres", "x"}, "SOHOA_URL_SECRET"},
 		{[]string{"serve", "--postgres", "x", "--listen", "nowhere"}, "SOHOA_LISTEN"},
 		{[]string{"worker", "--postgres", "x", "--storage", "s4"}, "SOHOA_STORAGE"},
 		{[]string{"worker", "--postgres", "x", "--storage", "s3"}, "SOHOA_S3_ENDPOINT"},

@@ -69,8 +69,7 @@ func TestServiceMultipartResume(t *testing.T) {
 	c := newCluster(t, "s3")
 	c.serve()
 	c.worker("worker-a")
-	const code = "HS-LARGE-0001"
-	c.create(code, "desk")
+	code := c.create("desk")
 
 	// A 300-dpi PNG scan grown past one 8 MiB part by a text chunk: the
 	// same page to OCR, two parts to upload.

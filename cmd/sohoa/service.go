@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -153,10 +154,11 @@ var errHelp = errors.New("help shown")
 // serve runs the HTTP API until SIGTERM.
 func serve(ctx context.Context, args []string) error {
 	var c serviceConfig
-	var listen, baseURL string
+	var listen, baseURL, roots string
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	c.flags(fs)
 	fs.StringVar(&listen, "listen", envOr("SOHOA_LISTEN", "127.0.0.1:8080"), "address the API listens on ($SOHOA_LISTEN)")
+	fs.StringVar(&roots, "roots", os.Getenv("SOHOA_TRUST_ROOTS"), "PEM file of the CA certificates server-side verification trusts ($SOHOA_TRUST_ROOTS)")
 	fs.StringVar(&baseURL, "base-url", os.Getenv("SOHOA_BASE_URL"), "URL stations reach this server at, for local-store upload links ($SOHOA_BASE_URL; default http://LISTEN)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -167,9 +169,9 @@ func serve(ctx context.Context, args []string) error {
 	if _, _, err := net.SplitHostPort(listen); err != nil {
 		return usageError{fmt.Errorf("--listen (SOHOA_LISTEN) %q: %v", listen, err)}
 	}
-	secret := []byte(os.Getenv("SOHOA_UPLOAD_SECRET"))
+	secret := []byte(os.Getenv("SOHOA_URL_SECRET"))
 	if c.storageKind == "local" && len(secret) < 32 {
-		return usageError{errors.New("SOHOA_UPLOAD_SECRET (at least 32 bytes) is required with --storage local: it signs the upload URLs this server gives stations")}
+		return usageError{errors.New("SOHOA_URL_SECRET (at least 32 bytes) is required with --storage local: it signs the upload and download URLs this server hands out")}
 	}
 	if baseURL == "" {
 		baseURL = "http://" + listen
@@ -182,9 +184,21 @@ func serve(ctx context.Context, args []string) error {
 	defer cat.Close()
 	q := workers.NewQueue(c.redis(), 0)
 	defer q.Close()
-	cfg := api.Config{Store: st, Catalog: cat, Queue: q, UploadSecret: secret, BaseURL: baseURL, Log: log}
+	in := asynq.NewInspector(c.redis())
+	defer in.Close()
+	cfg := api.Config{Store: st, Catalog: cat, Queue: q, URLSecret: secret, BaseURL: baseURL, Inspector: in, Log: log}
 	if s3st != nil {
 		cfg.Presigner, cfg.Multipart = s3st, s3st
+	}
+	if roots != "" {
+		pem, err := os.ReadFile(roots)
+		if err != nil {
+			return fmt.Errorf("--roots (SOHOA_TRUST_ROOTS): %w", err)
+		}
+		cfg.Roots = x509.NewCertPool()
+		if !cfg.Roots.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--roots (SOHOA_TRUST_ROOTS) %s: no PEM certificates", roots)
+		}
 	}
 	h, err := api.New(cfg)
 	if err != nil {

@@ -49,8 +49,7 @@ func testEndToEnd(t *testing.T, kind string) {
 	}
 	wg.Wait()
 
-	const code = "HS-E2E-0001"
-	c.create(code, "desk")
+	code := c.create("desk")
 	for i, p := range e2ePages {
 		if st := c.upload(code, i+1, filepath.Join("../../testdata/scans", p.file)); st != http.StatusOK {
 			t.Fatalf("confirm page %d: status %d", i+1, st)
@@ -111,14 +110,7 @@ func testEndToEnd(t *testing.T, kind string) {
 	// The signed PDF, fetched as the downstream system would, passes the
 	// independent checkers.
 	pdfPath := filepath.Join(t.TempDir(), code+".pdf")
-	resp, err := http.Get(c.api + "/v1/dossiers/" + code + "/pdf")
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET pdf: %v %v", resp.Status, err)
-	}
-	f, _ := os.Create(pdfPath)
-	f.ReadFrom(resp.Body)
-	resp.Body.Close()
-	f.Close()
+	c.fetchPDF(code, pdfPath)
 	if got := sha256file(t, pdfPath); got != d.PDFSHA256 {
 		t.Errorf("PDF served has SHA-256 %s, catalog says %s", got, d.PDFSHA256)
 	}
@@ -165,8 +157,7 @@ func TestServiceBadPage(t *testing.T) {
 	c := newCluster(t, "local")
 	c.serve()
 	c.worker("worker-a")
-	const code = "HS-BAD-0001"
-	c.create(code, "bulk")
+	code := c.create("bulk")
 	if st := c.upload(code, 1, "../../testdata/scans/form-300.jpg"); st != http.StatusOK {
 		t.Fatalf("confirm page 1: %d", st)
 	}

@@ -1,0 +1,221 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/storage"
+	"github.com/sohoa/sohoa/verify"
+)
+
+// originalJSON is one original scan a dossier received.
+type originalJSON struct {
+	Position    int        `json:"position"`
+	SHA256      string     `json:"sha256"`
+	Size        int64      `json:"size"`
+	UploadedAt  time.Time  `json:"uploaded_at"`
+	Uploader    string     `json:"uploader"`
+	RetainUntil *time.Time `json:"retain_until,omitempty"`
+	// Current is false for a scan the operator replaced or deleted before
+	// submission: it stays in the archive and in the trail.
+	Current bool `json:"current"`
+}
+
+// dossierOriginals lists every original the dossier's trail says was
+// received, in order of arrival.
+func (s *Server) dossierOriginals(r *http.Request, code string) ([]originalJSON, error) {
+	evs, err := s.cfg.Catalog.Events(r.Context(), code)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := s.cfg.Catalog.Pages(r.Context(), code)
+	if err != nil {
+		return nil, err
+	}
+	current := map[string]bool{}
+	for _, p := range pages {
+		current[p.SHA256] = true
+	}
+	var out []originalJSON
+	seen := map[string]bool{}
+	for _, e := range evs {
+		sum, _ := e.Detail["sha256"].(string)
+		key, _ := e.Detail["key"].(string)
+		if sum == "" || key == "" || seen[sum] || !storage.IsOriginal(key) {
+			continue
+		}
+		seen[sum] = true
+		size, _ := e.Detail["size"].(float64)
+		o := originalJSON{Position: e.Page, SHA256: sum, Size: int64(size), UploadedAt: e.At, Uploader: e.Actor, Current: current[sum]}
+		if info, err := s.cfg.Store.Stat(r.Context(), key); err == nil && !info.RetainUntil.IsZero() {
+			o.RetainUntil = &info.RetainUntil
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (s *Server) originals(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	d, err := s.dossierFor(r.Context(), cl, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.dossierOriginals(r, d.Code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if out == nil {
+		out = []originalJSON{}
+	}
+	s.record(r, d.Code, cl, "list-originals", nil)
+	writeJSON(w, http.StatusOK, map[string]any{"code": d.Code, "originals": out})
+}
+
+// original sends one original exactly as the station uploaded it.
+func (s *Server) original(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	d, err := s.dossierFor(r.Context(), cl, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sum := strings.ToLower(r.PathValue("sha256"))
+	key, err := storage.OriginalKey(sum)
+	if err != nil {
+		problem(w, http.StatusBadRequest, "sha256: want 64 hex digits")
+		return
+	}
+	origs, err := s.dossierOriginals(r, d.Code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	found := false
+	for _, o := range origs {
+		found = found || o.SHA256 == sum
+	}
+	if !found {
+		problem(w, http.StatusNotFound, fmt.Sprintf("dossier %s received no original %s", d.Code, sum))
+		return
+	}
+	rc, err := s.cfg.Store.Get(r.Context(), key)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	s.record(r, d.Code, cl, "download-original", map[string]any{"sha256": sum})
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("X-Content-SHA256", sum)
+	io.Copy(w, rc)
+}
+
+// verify runs sohoa verify on the dossier's signed PDF and its originals,
+// here, and answers with the report.
+func (s *Server) verify(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	d, ok := s.signedDossier(w, r, cl)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	pdf, err := s.readAll(r, d.PDFKey)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	dir, err := os.MkdirTemp("", "sohoa-verify-*")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	pages, err := s.cfg.Catalog.Pages(ctx, d.Code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The PDF names each original by its SHA-256 (workers read it under
+	// that name), so that is the file name verify looks for.
+	for _, p := range pages {
+		b, err := s.readAll(r, p.OriginalKey)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := os.WriteFile(filepath.Join(dir, p.SHA256), b, 0o600); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	rep, err := verify.File(pdf, verify.Options{Originals: dir, Roots: s.cfg.Roots})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.record(r, d.Code, cl, "verify", map[string]any{"ok": rep.OK, "problems": len(rep.Problems)})
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) readAll(r *http.Request, key string) ([]byte, error) {
+	rc, err := s.cfg.Store.Get(r.Context(), key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// trail is the dossier's audit trail: every change and access, with who
+// and when, each record carrying its own hash and its predecessor's.
+func (s *Server) trail(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	d, err := s.dossierFor(r.Context(), cl, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	evs, err := s.cfg.Catalog.Events(r.Context(), d.Code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	problems, err := s.cfg.Catalog.VerifyTrail(r.Context(), d.Code)
+	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	type rec struct {
+		ID       int64          `json:"id"`
+		At       time.Time      `json:"at"`
+		Actor    string         `json:"actor"`
+		Action   string         `json:"action"`
+		Page     int            `json:"page,omitempty"`
+		From     string         `json:"from,omitempty"`
+		To       string         `json:"to,omitempty"`
+		Detail   map[string]any `json:"detail,omitempty"`
+		PrevHash string         `json:"prev_hash"`
+		Hash     string         `json:"hash"`
+	}
+	out := struct {
+		Code     string   `json:"code"`
+		ChainOK  bool     `json:"chain_ok"`
+		Problems []string `json:"problems,omitempty"`
+		Records  []rec    `json:"records"`
+	}{Code: d.Code, ChainOK: len(problems) == 0, Records: []rec{}}
+	for _, p := range problems {
+		out.Problems = append(out.Problems, p.String())
+	}
+	for _, e := range evs {
+		out.Records = append(out.Records, rec{ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, Page: e.Page,
+			From: e.From, To: e.To, Detail: e.Detail, PrevHash: e.PrevHash, Hash: e.Hash})
+	}
+	s.record(r, d.Code, cl, "read-trail", nil)
+	writeJSON(w, http.StatusOK, out)
+}

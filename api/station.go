@@ -1,0 +1,511 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/citizen"
+	"github.com/sohoa/sohoa/pipeline/scan"
+	"github.com/sohoa/sohoa/storage"
+)
+
+// dossierJSON is a dossier as the API shows it.
+type dossierJSON struct {
+	Code        string     `json:"code"`
+	Procedure   string     `json:"procedure"`
+	Office      string     `json:"office"`
+	Queue       string     `json:"queue"`
+	CitizenID   string     `json:"citizen_id,omitempty"`
+	ReceiptNo   string     `json:"receipt_no,omitempty"`
+	Status      string     `json:"status"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
+	PDFSHA256   string     `json:"pdf_sha256,omitempty"`
+	Pages       []pageJSON `json:"pages"`
+	// Failure says why a failed dossier failed (which pages, which stage).
+	Failure map[string]any `json:"failure,omitempty"`
+}
+
+type pageJSON struct {
+	Position int      `json:"position"`
+	SHA256   string   `json:"sha256"`
+	Size     int64    `json:"size"`
+	Stage    string   `json:"stage"`
+	Status   string   `json:"status"`
+	Warnings []string `json:"warnings,omitempty"`
+	Error    string   `json:"error,omitempty"`
+}
+
+func (s *Server) dossierView(ctx context.Context, d catalog.Dossier) (dossierJSON, error) {
+	pages, err := s.cfg.Catalog.Pages(ctx, d.Code)
+	if err != nil {
+		return dossierJSON{}, err
+	}
+	out := dossierJSON{Code: d.Code, Procedure: d.Procedure, Office: d.Office, Queue: d.Queue,
+		CitizenID: d.CitizenID, ReceiptNo: d.ReceiptNo,
+		Status: string(d.Status), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, PDFSHA256: d.PDFSHA256,
+		Pages: []pageJSON{}}
+	if !d.SubmittedAt.IsZero() {
+		out.SubmittedAt = &d.SubmittedAt
+	}
+	for _, p := range pages {
+		out.Pages = append(out.Pages, pageJSON{Position: p.Position, SHA256: p.SHA256, Size: p.Size,
+			Stage: p.Stage, Status: string(p.Status), Warnings: p.Warnings, Error: p.Error})
+	}
+	if d.Status == catalog.Failed {
+		evs, err := s.cfg.Catalog.Events(ctx, d.Code)
+		if err != nil {
+			return dossierJSON{}, err
+		}
+		for _, e := range evs {
+			if e.Page == 0 && e.To == string(catalog.Failed) {
+				out.Failure = e.Detail
+			}
+		}
+	}
+	return out, nil
+}
+
+// writeDossier answers with the dossier as it now stands.
+func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, cl *catalog.Token, code string, status int) {
+	d, err := s.dossierFor(r.Context(), cl, code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.dossierView(r.Context(), d)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, out)
+}
+
+// vietnam is the time zone dossier codes are dated in.
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// createDossier opens a dossier for the operator's office and gives it
+// its code, OFFICE-YYMMDD-NNNN.
+func (s *Server) createDossier(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	var req struct {
+		Procedure string `json:"procedure"`
+		Office    string `json:"office"`
+		Queue     string `json:"queue"`
+		CitizenID string `json:"citizen_id"`
+		ReceiptNo string `json:"receipt_no"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	office := cl.Office
+	if cl.Role == catalog.RoleAdmin {
+		office = req.Office
+	} else if req.Office != "" && req.Office != cl.Office {
+		problem(w, http.StatusForbidden, fmt.Sprintf("this token works for office %s, not %s", cl.Office, req.Office))
+		return
+	}
+	if !codeSafe(office) {
+		problem(w, http.StatusUnprocessableEntity, "office: an agency code of letters, digits and '.', '-', '_' is required")
+		return
+	}
+	if req.Procedure == "" || len(req.Procedure) > 64 {
+		problem(w, http.StatusUnprocessableEntity, "procedure: the procedure (TTHC) code is required, at most 64 bytes")
+		return
+	}
+	if req.Queue != "" && req.Queue != catalog.QueueDesk && req.Queue != catalog.QueueBulk {
+		problem(w, http.StatusUnprocessableEntity, fmt.Sprintf("queue %q: want %q or %q", req.Queue, catalog.QueueDesk, catalog.QueueBulk))
+		return
+	}
+	if req.CitizenID != "" {
+		if _, err := citizen.ParseID(req.CitizenID, time.Now()); err != nil {
+			problem(w, http.StatusUnprocessableEntity, "citizen_id: "+err.Error())
+			return
+		}
+	}
+	if len(req.ReceiptNo) > 64 {
+		problem(w, http.StatusUnprocessableEntity, "receipt_no: at most 64 bytes")
+		return
+	}
+	code, err := s.cfg.Catalog.NextCode(r.Context(), office, time.Now().In(vietnam))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_, err = s.cfg.Catalog.CreateDossier(r.Context(), catalog.Dossier{Code: code, Procedure: req.Procedure,
+		Office: office, Queue: req.Queue, CitizenID: req.CitizenID, ReceiptNo: req.ReceiptNo}, actor(cl))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/dossiers/"+code)
+	s.writeDossier(w, r, cl, code, http.StatusCreated)
+}
+
+// codeSafe reports whether s can be part of a dossier code, a file name
+// and an object key.
+func codeSafe(s string) bool {
+	if s == "" || len(s) > 40 || !isAlnum(s[0]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '.' && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func (s *Server) getDossier(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	s.writeDossier(w, r, cl, r.PathValue("code"), http.StatusOK)
+}
+
+// progress streams the dossier as server-sent events: one "dossier"
+// event now and one whenever it changes, until it is signed, delivered
+// or failed, or the client goes.
+func (s *Server) progress(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	ctx := r.Context()
+	code := r.PathValue("code")
+	if _, err := s.dossierFor(ctx, cl, code); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		problem(w, http.StatusInternalServerError, "streaming unsupported")
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	var last []byte
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		d, err := s.cfg.Catalog.Get(ctx, code)
+		if err != nil {
+			return
+		}
+		view, err := s.dossierView(ctx, d)
+		if err != nil {
+			return
+		}
+		b, _ := jsonMarshal(view)
+		if string(b) != string(last) {
+			fmt.Fprintf(w, "event: dossier\ndata: %s\n\n", b)
+			fl.Flush()
+			last = b
+		}
+		switch d.Status {
+		case catalog.Signed, catalog.Delivered, catalog.Failed:
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// uploadRequest is what a station declares about a page before sending it.
+type uploadRequest struct {
+	SHA256      string `json:"sha256"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"content_type"`
+	// Multipart asks for a resumable upload in parts, for large pages on
+	// unstable links.
+	Multipart bool `json:"multipart"`
+}
+
+func (s *Server) checkUpload(w http.ResponseWriter, u uploadRequest) (string, bool) {
+	key, err := storage.OriginalKey(u.SHA256)
+	if err != nil {
+		problem(w, http.StatusUnprocessableEntity, "sha256: want 64 hex digits")
+		return "", false
+	}
+	if _, ok := ContentTypes[u.ContentType]; !ok {
+		problem(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: a page is image/jpeg, image/png, image/tiff or application/pdf", u.ContentType))
+		return "", false
+	}
+	if u.Size <= 0 || u.Size > s.cfg.MaxPageBytes {
+		problem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("size %d: a page is 1 to %d bytes", u.Size, s.cfg.MaxPageBytes))
+		return "", false
+	}
+	return key, true
+}
+
+// uploading fetches the dossier for a change to its pages, which only
+// one not yet submitted allows.
+func (s *Server) uploading(w http.ResponseWriter, r *http.Request, cl *catalog.Token) (catalog.Dossier, bool) {
+	d, err := s.dossierFor(r.Context(), cl, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return d, false
+	}
+	if d.Status != catalog.Created && d.Status != catalog.Uploading {
+		problem(w, http.StatusConflict, fmt.Sprintf("dossier %s is %s: its pages change only before it is submitted", d.Code, d.Status))
+		return d, false
+	}
+	return d, true
+}
+
+// requestUpload answers with where to PUT the page, or with exists: true
+// when the service already holds those bytes (a resumed station, a page
+// shared by two dossiers): then there is nothing to send.
+func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	var req uploadRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	key, ok := s.checkUpload(w, req)
+	if !ok {
+		return
+	}
+	if _, ok := s.uploading(w, r, cl); !ok {
+		return
+	}
+	resp := struct {
+		Key     string             `json:"key"`
+		Exists  bool               `json:"exists"`
+		Upload  *storage.Presigned `json:"upload,omitempty"`
+		Expires *time.Time         `json:"expires,omitempty"`
+	}{Key: key}
+	if _, err := s.cfg.Store.Stat(r.Context(), key); err == nil {
+		resp.Exists = true
+		writeJSON(w, http.StatusOK, resp)
+		return
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Multipart {
+		s.startMultipart(w, r, req, key)
+		return
+	}
+	exp := time.Now().Add(s.cfg.UploadExpiry).UTC().Truncate(time.Second)
+	var p storage.Presigned
+	if s.cfg.Presigner != nil {
+		var err error
+		p, err = s.cfg.Presigner.PresignPut(r.Context(), key, req.Size, req.ContentType, req.SHA256, s.cfg.UploadExpiry)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	} else {
+		p = s.signLocalUpload(req, exp)
+	}
+	resp.Upload, resp.Expires = &p, &exp
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// checkedOriginal reads an uploaded original back and checks it: its
+// bytes must hash to the declared SHA-256 and be a scan sohoa can read.
+// It answers the request itself when they are not.
+func (s *Server) checkedOriginal(w http.ResponseWriter, r *http.Request, sha string) (catalog.Page, bool) {
+	key, err := storage.OriginalKey(sha)
+	if err != nil {
+		problem(w, http.StatusUnprocessableEntity, "sha256: want 64 hex digits")
+		return catalog.Page{}, false
+	}
+	sum := strings.ToLower(sha)
+	rc, err := s.cfg.Store.Get(r.Context(), key)
+	if errors.Is(err, storage.ErrNotFound) {
+		problem(w, http.StatusConflict, "no upload with that SHA-256: upload the page first")
+		return catalog.Page{}, false
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return catalog.Page{}, false
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, s.cfg.MaxPageBytes+1))
+	rc.Close()
+	if err != nil {
+		s.fail(w, r, err)
+		return catalog.Page{}, false
+	}
+	if h := sha256.Sum256(data); hex.EncodeToString(h[:]) != sum {
+		problem(w, http.StatusUnprocessableEntity, fmt.Sprintf("stored bytes do not hash to the declared SHA-256 %s", sum))
+		return catalog.Page{}, false
+	}
+	// Probe only (headers, page count, pixel limits): a wrong file is
+	// told to the operator now, not after it reached a worker.
+	if _, err := scan.OpenBytes(sum, data, scan.Options{}); err != nil {
+		status := http.StatusUnprocessableEntity
+		if errors.Is(err, scan.ErrUnsupported) {
+			status = http.StatusUnsupportedMediaType
+		}
+		problem(w, status, "not a readable scan: "+err.Error())
+		return catalog.Page{}, false
+	}
+	return catalog.Page{OriginalKey: key, SHA256: sum, Size: int64(len(data))}, true
+}
+
+// confirmPage accepts an uploaded original as page position.
+func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	var req struct {
+		Position int    `json:"position"`
+		SHA256   string `json:"sha256"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if req.Position < 1 || req.Position > 10000 {
+		problem(w, http.StatusUnprocessableEntity, "position: want 1 to 10000")
+		return
+	}
+	d, ok := s.uploading(w, r, cl)
+	if !ok {
+		return
+	}
+	p, ok := s.checkedOriginal(w, r, req.SHA256)
+	if !ok {
+		return
+	}
+	p.Position = req.Position
+	_, err := s.cfg.Catalog.AddPage(r.Context(), d.Code, p, actor(cl))
+	if errors.Is(err, catalog.ErrExists) {
+		// The same page confirmed again (a retry after a lost answer) is
+		// not an error; another page at that position, or this page at
+		// another, is.
+		if cur, perr := s.cfg.Catalog.Page(r.Context(), d.Code, req.Position); perr == nil && cur.SHA256 == p.SHA256 {
+			err = nil
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeDossier(w, r, cl, d.Code, http.StatusOK)
+}
+
+// replacePage puts a re-scan in place of a page, before submission.
+func (s *Server) replacePage(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	pos, ok := position(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		SHA256 string `json:"sha256"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	d, ok := s.uploading(w, r, cl)
+	if !ok {
+		return
+	}
+	p, ok := s.checkedOriginal(w, r, req.SHA256)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Catalog.ReplacePage(r.Context(), d.Code, pos, p, actor(cl)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeDossier(w, r, cl, d.Code, http.StatusOK)
+}
+
+func (s *Server) deletePage(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	pos, ok := position(w, r)
+	if !ok {
+		return
+	}
+	d, ok := s.uploading(w, r, cl)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Catalog.DeletePage(r.Context(), d.Code, pos, actor(cl)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeDossier(w, r, cl, d.Code, http.StatusOK)
+}
+
+func (s *Server) reorderPages(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	var req struct {
+		Order []int `json:"order"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	d, ok := s.uploading(w, r, cl)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Catalog.ReorderPages(r.Context(), d.Code, req.Order, actor(cl)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeDossier(w, r, cl, d.Code, http.StatusOK)
+}
+
+// submit hands the dossier to the workers. Submitting it again is not an
+// error and queues nothing: the dossier is processed once.
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	ctx := r.Context()
+	d, err := s.dossierFor(ctx, cl, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	err = s.cfg.Catalog.Move(ctx, d.Code, catalog.Uploading, catalog.Submitted, actor(cl), nil)
+	if errors.Is(err, catalog.ErrIllegalMove) {
+		if d, err = s.cfg.Catalog.Get(ctx, d.Code); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if d.Status == catalog.Created {
+			problem(w, http.StatusConflict, fmt.Sprintf("dossier %s has no pages to submit", d.Code))
+			return
+		}
+		s.writeDossier(w, r, cl, d.Code, http.StatusOK) // already submitted
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// Should this fail, the dossier is submitted all the same and the
+	// workers' reconciler queues its pages.
+	if d, err = s.cfg.Catalog.Get(ctx, d.Code); err == nil {
+		var pages []catalog.Page
+		if pages, err = s.cfg.Catalog.Pages(ctx, d.Code); err == nil {
+			_, err = s.cfg.Queue.Pages(ctx, d, pages)
+		}
+	}
+	if err != nil {
+		s.cfg.Log.Warn("submit: queueing failed; the reconciler will queue the pages", "dossier", d.Code, "err", err)
+	}
+	s.writeDossier(w, r, cl, d.Code, http.StatusAccepted)
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request, _ *catalog.Token) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.cfg.Queue.Ping(); err != nil {
+		problem(w, http.StatusServiceUnavailable, "redis: "+err.Error())
+		return
+	}
+	if _, err := s.cfg.Store.List(ctx, "health/"); err != nil {
+		problem(w, http.StatusServiceUnavailable, "storage: "+err.Error())
+		return
+	}
+	if _, err := s.cfg.Catalog.Get(ctx, "health-probe"); err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		problem(w, http.StatusServiceUnavailable, "catalog: "+err.Error())
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,213 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/pipeline"
+)
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// listReady pages through the dossiers ready for pickup, in the order they
+// became ready: ?status=ready&after=CURSOR&limit=N. The cursor is the
+// position of the last one seen, so no dossier is skipped or repeated
+// however many become ready meanwhile.
+func (s *Server) listReady(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	q := r.URL.Query()
+	if st := q.Get("status"); st != "ready" {
+		problem(w, http.StatusUnprocessableEntity, fmt.Sprintf("status %q: the listing is of status=ready dossiers", st))
+		return
+	}
+	var after int64
+	if a := q.Get("after"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n < 0 {
+			problem(w, http.StatusBadRequest, "after: a cursor from a previous page's next")
+			return
+		}
+		after = n
+	}
+	limit := 100
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			problem(w, http.StatusBadRequest, "limit: 1 to 1000")
+			return
+		}
+		limit = n
+	}
+	rs, err := s.cfg.Catalog.ReadyAfter(r.Context(), after, limit, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type item struct {
+		Code      string    `json:"code"`
+		Procedure string    `json:"procedure"`
+		Office    string    `json:"office"`
+		CitizenID string    `json:"citizen_id,omitempty"`
+		ReceiptNo string    `json:"receipt_no,omitempty"`
+		PDFSHA256 string    `json:"pdf_sha256"`
+		ReadyAt   time.Time `json:"ready_at"`
+		Cursor    string    `json:"cursor"`
+	}
+	out := struct {
+		Items []item `json:"items"`
+		// Next is the cursor to pass as after= for the next page; the same
+		// as after when nothing new is ready.
+		Next string `json:"next"`
+	}{Items: []item{}, Next: strconv.FormatInt(after, 10)}
+	for _, x := range rs {
+		c := strconv.FormatInt(x.Seq, 10)
+		out.Items = append(out.Items, item{Code: x.Dossier.Code, Procedure: x.Dossier.Procedure, Office: x.Dossier.Office,
+			CitizenID: x.Dossier.CitizenID, ReceiptNo: x.Dossier.ReceiptNo, PDFSHA256: x.Dossier.PDFSHA256,
+			ReadyAt: x.At, Cursor: c})
+		out.Next = c
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// signedDossier fetches a dossier whose signed PDF exists.
+func (s *Server) signedDossier(w http.ResponseWriter, r *http.Request, cl *catalog.Token) (catalog.Dossier, bool) {
+	d, err := s.dossierFor(r.Context(), cl, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return d, false
+	}
+	if d.PDFKey == "" {
+		problem(w, http.StatusConflict, fmt.Sprintf("dossier %s is %s: not signed yet", d.Code, d.Status))
+		return d, false
+	}
+	return d, true
+}
+
+// manifest reads the manifest the sign stage stored beside the PDF.
+func (s *Server) manifest(r *http.Request, d catalog.Dossier) (*pipeline.Manifest, error) {
+	rc, err := s.cfg.Store.Get(r.Context(), strings.TrimSuffix(d.PDFKey, ".pdf")+".json")
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var m pipeline.Manifest
+	if err := json.NewDecoder(io.LimitReader(rc, 256<<20)).Decode(&m); err != nil {
+		return nil, fmt.Errorf("manifest of dossier %s: %w", d.Code, err)
+	}
+	return &m, nil
+}
+
+// metadata is the dossier's manifest: every page's report (orientation,
+// warnings, confidence, text and word boxes), the tools and models that
+// made it, and the signature.
+func (s *Server) metadata(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	d, ok := s.signedDossier(w, r, cl)
+	if !ok {
+		return
+	}
+	m, err := s.manifest(r, d)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := struct {
+		Code      string `json:"code"`
+		Procedure string `json:"procedure"`
+		Office    string `json:"office"`
+		CitizenID string `json:"citizen_id,omitempty"`
+		ReceiptNo string `json:"receipt_no,omitempty"`
+		*pipeline.Manifest
+	}{d.Code, d.Procedure, d.Office, d.CitizenID, d.ReceiptNo, m}
+	s.record(r, d.Code, cl, "read-metadata", nil)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// text is each PDF page's recognised text.
+func (s *Server) text(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	d, ok := s.signedDossier(w, r, cl)
+	if !ok {
+		return
+	}
+	m, err := s.manifest(r, d)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type page struct {
+		Page       int      `json:"page"`
+		Original   string   `json:"original_sha256"`
+		SourcePage int      `json:"source_page"`
+		Confidence float64  `json:"ocr_confidence"`
+		Warnings   []string `json:"warnings,omitempty"`
+		Text       string   `json:"text"`
+	}
+	out := struct {
+		Code  string `json:"code"`
+		Pages []page `json:"pages"`
+	}{Code: d.Code, Pages: []page{}}
+	for _, p := range m.Pages {
+		out.Pages = append(out.Pages, page{Page: p.Page, Original: p.SHA256, SourcePage: p.SourcePage,
+			Confidence: p.OCRConfidence, Warnings: p.Warnings, Text: p.Text})
+	}
+	s.record(r, d.Code, cl, "read-text", nil)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// pdfLink hands out a short-lived URL of the signed PDF.
+func (s *Server) pdfLink(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	d, ok := s.signedDossier(w, r, cl)
+	if !ok {
+		return
+	}
+	var url string
+	var err error
+	if s.cfg.Presigner != nil {
+		url, err = s.cfg.Presigner.PresignGet(r.Context(), d.PDFKey, s.cfg.UploadExpiry, d.Code+".pdf")
+	} else {
+		url = s.signLocalDownload(d.PDFKey, time.Now().Add(s.cfg.UploadExpiry))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.record(r, d.Code, cl, "download-pdf", map[string]any{"sha256": d.PDFSHA256})
+	writeJSON(w, http.StatusOK, map[string]any{
+		"url": url, "sha256": d.PDFSHA256, "expires": time.Now().Add(s.cfg.UploadExpiry).UTC().Truncate(time.Second),
+	})
+}
+
+// ack records that the workflow system has taken the dossier over.
+// Acknowledging again is not an error.
+func (s *Server) ack(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	d, err := s.dossierFor(r.Context(), cl, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	err = s.cfg.Catalog.Move(r.Context(), d.Code, catalog.Signed, catalog.Delivered, actor(cl), nil)
+	if errors.Is(err, catalog.ErrIllegalMove) {
+		if d, err = s.cfg.Catalog.Get(r.Context(), d.Code); err == nil && d.Status != catalog.Delivered {
+			problem(w, http.StatusConflict, fmt.Sprintf("dossier %s is %s: only a signed dossier is picked up", d.Code, d.Status))
+			return
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeDossier(w, r, cl, d.Code, http.StatusOK)
+}
+
+// record logs an access in the dossier's trail. A failure to log is
+// logged, not fatal to the read: the read already happened.
+func (s *Server) record(r *http.Request, code string, cl *catalog.Token, action string, detail map[string]any) {
+	if err := s.cfg.Catalog.Record(r.Context(), code, actor(cl), action, detail); err != nil {
+		s.cfg.Log.Error("record access", "dossier", code, "action", action, "err", err)
+	}
+}

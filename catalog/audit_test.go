@@ -64,9 +64,15 @@ func walk(t *testing.T, c *Catalog, code string) []Event {
 }
 
 // recordOf is what e's hash covers, as the seq-th event of its trail:
-// built from what Events returns, as an outside checker would.
-func recordOf(t *testing.T, e Event, seq int64) trailRecord {
+// built from what Events returns and the event's page id, as an outside
+// checker would.
+func recordOf(t *testing.T, c *Catalog, e Event, seq int64) trailRecord {
 	t.Helper()
+	var pageID int64
+	if err := c.pool.QueryRow(context.Background(), `SELECT coalesce(page_id, 0) FROM events WHERE id = $1`,
+		e.ID).Scan(&pageID); err != nil {
+		t.Fatal(err)
+	}
 	b, err := json.Marshal(e.Detail)
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +81,7 @@ func recordOf(t *testing.T, e Event, seq int64) trailRecord {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return trailRecord{Dossier: e.Dossier, Seq: seq, Page: e.Page, Action: e.Action, Actor: e.Actor,
+	return trailRecord{Dossier: e.Dossier, Seq: seq, PageID: pageID, Action: e.Action, Actor: e.Actor,
 		From: e.From, To: e.To, Detail: detail, At: trailTime(e.At)}
 }
 
@@ -115,9 +121,7 @@ func TestAuditTrailClean(t *testing.T) {
 		if i > 0 && e.ID <= evs[i-1].ID {
 			t.Errorf("event ids not increasing: %d after %d", e.ID, evs[i-1].ID)
 		}
-		// What Events returns is enough to check the chain outside the
-		// catalog.
-		if got := rehash(t, recordOf(t, e, int64(i+1)), e.PrevHash); got != e.Hash {
+		if got := rehash(t, recordOf(t, c, e, int64(i+1)), e.PrevHash); got != e.Hash {
 			t.Errorf("event %d: recomputed hash %s, stored %s", e.ID, got, e.Hash)
 		}
 		access := e.Action != ActionMove
@@ -139,6 +143,18 @@ func TestAuditTrailClean(t *testing.T) {
 	if head != evs[len(evs)-1].Hash || n != len(evs) {
 		t.Errorf("dossier trail head %s len %d, want %s %d", head, n, evs[len(evs)-1].Hash, len(evs))
 	}
+
+	// Pages renumbered (reordered before submission) leave the trail
+	// valid: it names pages by id, not position.
+	for _, sql := range []string{
+		`UPDATE pages SET position = 1000000 - position WHERE dossier_id = (SELECT id FROM dossiers WHERE code = 'HS-AUDIT-2')`,
+		`UPDATE pages SET position = position - 999996 WHERE dossier_id = (SELECT id FROM dossiers WHERE code = 'HS-AUDIT-2')`,
+	} {
+		if _, err := c.pool.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verifyClean(t, c, "HS-AUDIT-2")
 
 	checked, problems, err := c.VerifyAllTrails(ctx)
 	if err != nil || checked != 2 || len(problems) != 0 {
@@ -312,14 +328,14 @@ func TestAuditTrailTampering(t *testing.T) {
 		{"edited and re-hashed", func(code string, evs []Event) (int64, string) {
 			e := evs[9]
 			e.Actor = "worker-z"
-			exec(`UPDATE events SET actor = $2, hash = $3 WHERE id = $1`, e.ID, e.Actor, rehash(t, recordOf(t, e, 10), e.PrevHash))
+			exec(`UPDATE events SET actor = $2, hash = $3 WHERE id = $1`, e.ID, e.Actor, rehash(t, recordOf(t, c, e, 10), e.PrevHash))
 			return evs[10].ID, "edited and its hash recomputed"
 		}},
 		{"last edited and re-hashed", func(code string, evs []Event) (int64, string) {
 			n := len(evs)
 			e := evs[n-1]
 			e.Actor = "someone-else"
-			exec(`UPDATE events SET actor = $2, hash = $3 WHERE id = $1`, e.ID, e.Actor, rehash(t, recordOf(t, e, int64(n)), e.PrevHash))
+			exec(`UPDATE events SET actor = $2, hash = $3 WHERE id = $1`, e.ID, e.Actor, rehash(t, recordOf(t, c, e, int64(n)), e.PrevHash))
 			return e.ID, "edited and its hash recomputed"
 		}},
 	}

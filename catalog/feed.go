@@ -9,7 +9,7 @@ import (
 )
 
 // feedLock is the advisory lock key that numbers the ready feed.
-const feedLock = 0x736f686f61 // "sohoa"
+const feedLock = 0x736f686f6166 // "sohoaf": not migrate's key
 
 // addToFeed puts the dossier into the ready feed, in the transaction that
 // signs it. The lock is held to commit, so numbers commit in order.
@@ -71,7 +71,7 @@ func (c *Catalog) Counts(ctx context.Context) (dossiers map[string]int, pages ma
 		}
 		dossiers[s] = n
 	}
-	rows, err = c.pool.Query(ctx, `SELECT stage, status, count(*) FROM pages GROUP BY stage, status`)
+	rows, err = c.pool.Query(ctx, `SELECT stage, status, count(*) FROM pages WHERE NOT removed GROUP BY stage, status`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("count pages: %w", err)
 	}

@@ -109,7 +109,7 @@ func (c *Catalog) Pages(ctx context.Context, code string) ([]Page, error) {
 	rows, err := c.pool.Query(ctx, `
 		SELECT `+pageColumns+`
 		FROM pages p JOIN dossiers d ON d.id = p.dossier_id
-		WHERE d.code = $1
+		WHERE d.code = $1 AND NOT p.removed
 		ORDER BY p.position`, code)
 	if err != nil {
 		return nil, fmt.Errorf("pages of dossier %s: %w", code, err)
@@ -126,7 +126,7 @@ func (c *Catalog) Page(ctx context.Context, code string, position int) (Page, er
 	p, err := scanPage(c.pool.QueryRow(ctx, `
 		SELECT `+pageColumns+`
 		FROM pages p JOIN dossiers d ON d.id = p.dossier_id
-		WHERE d.code = $1 AND p.position = $2`, code, position))
+		WHERE d.code = $1 AND p.position = $2 AND NOT p.removed`, code, position))
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -153,7 +153,7 @@ func (c *Catalog) MovePageWith(ctx context.Context, code string, position int, m
 		err := tx.QueryRow(ctx, `
 			SELECT p.dossier_id, p.id, p.status
 			FROM pages p JOIN dossiers d ON d.id = p.dossier_id
-			WHERE d.code = $1 AND p.position = $2
+			WHERE d.code = $1 AND p.position = $2 AND NOT p.removed
 			FOR UPDATE OF p`, code, position).Scan(&dossierID, &pageID, &cur)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
@@ -231,7 +231,7 @@ func (c *Catalog) ReplacePage(ctx context.Context, code string, position int, p 
 		}
 		var pageID int64
 		var old string
-		err = tx.QueryRow(ctx, `SELECT id, sha256 FROM pages WHERE dossier_id = $1 AND position = $2 FOR UPDATE`,
+		err = tx.QueryRow(ctx, `SELECT id, sha256 FROM pages WHERE dossier_id = $1 AND position = $2 AND NOT removed FOR UPDATE`,
 			id, position).Scan(&pageID, &old)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
@@ -266,8 +266,11 @@ func (c *Catalog) DeletePage(ctx context.Context, code string, position int, act
 			return err
 		}
 		var sum string
-		err = tx.QueryRow(ctx, `DELETE FROM pages WHERE dossier_id = $1 AND position = $2 RETURNING sha256`,
-			id, position).Scan(&sum)
+		var pageID int64
+		err = tx.QueryRow(ctx, `
+			UPDATE pages SET removed = true, updated_at = now()
+			WHERE dossier_id = $1 AND position = $2 AND NOT removed RETURNING id, sha256`,
+			id, position).Scan(&pageID, &sum)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -277,7 +280,7 @@ func (c *Catalog) DeletePage(ctx context.Context, code string, position int, act
 		if err := renumber(ctx, tx, id); err != nil {
 			return err
 		}
-		return insertEvent(ctx, tx, id, nil, actor, string(Uploading), string(Uploading),
+		return insertEvent(ctx, tx, id, &pageID, actor, string(Uploading), string(Uploading),
 			map[string]any{"deleted_page": position, "sha256": sum})
 	})
 	if err != nil {
@@ -295,7 +298,7 @@ func (c *Catalog) ReorderPages(ctx context.Context, code string, order []int, ac
 			return err
 		}
 		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM pages WHERE dossier_id = $1`, id).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM pages WHERE dossier_id = $1 AND NOT removed`, id).Scan(&n); err != nil {
 			return err
 		}
 		seen := map[int]bool{}
@@ -309,11 +312,11 @@ func (c *Catalog) ReorderPages(ctx context.Context, code string, order []int, ac
 			return fmt.Errorf("%w: order must list each of the positions 1 to %d once", ErrBadOrder, n)
 		}
 		// Two steps, so that no two pages hold one position in between.
-		if _, err := tx.Exec(ctx, `UPDATE pages SET position = position + 1000000 WHERE dossier_id = $1`, id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE pages SET position = position + 1000000 WHERE dossier_id = $1 AND NOT removed`, id); err != nil {
 			return err
 		}
 		for newPos, old := range order {
-			if _, err := tx.Exec(ctx, `UPDATE pages SET position = $3, updated_at = now() WHERE dossier_id = $1 AND position = $2`,
+			if _, err := tx.Exec(ctx, `UPDATE pages SET position = $3, updated_at = now() WHERE dossier_id = $1 AND position = $2 AND NOT removed`,
 				id, old+1000000, newPos+1); err != nil {
 				return err
 			}
@@ -332,12 +335,12 @@ var ErrBadOrder = errors.New("invalid page order")
 func renumber(ctx context.Context, tx pgx.Tx, dossierID int64) error {
 	_, err := tx.Exec(ctx, `
 		UPDATE pages p SET position = r.n + 1000000 FROM (
-			SELECT id, row_number() OVER (ORDER BY position) AS n FROM pages WHERE dossier_id = $1
+			SELECT id, row_number() OVER (ORDER BY position) AS n FROM pages WHERE dossier_id = $1 AND NOT removed
 		) r WHERE p.id = r.id`, dossierID)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE pages SET position = position - 1000000 WHERE dossier_id = $1`, dossierID)
+	_, err = tx.Exec(ctx, `UPDATE pages SET position = position - 1000000 WHERE dossier_id = $1 AND NOT removed`, dossierID)
 	return err
 }
 

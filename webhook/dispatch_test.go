@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,7 +54,10 @@ func finish(t *testing.T, c *catalog.Catalog, code string, to catalog.Status) {
 	}
 }
 
-func sha(s string) string { return fmt.Sprintf("%064x", len(s)) + "" }
+func sha(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
 
 // receiver is a workflow system's webhook endpoint. It verifies every
 // request and answers 503 to those fail says to fail.
@@ -237,6 +242,38 @@ func TestDeliveredOnceReceiverNotListeningAtFirst(t *testing.T) {
 	}
 }
 
+func TestGiveUpAfterMaxAttempts(t *testing.T) {
+	dsn := testenv.PostgresDB(t)
+	c := openCatalog(t, dsn)
+	rc := newReceiver(t, func(int, int64) bool { return true })
+	srv := httptest.NewServer(rc)
+	t.Cleanup(srv.Close)
+	run(t, &Dispatcher{Catalog: c, URLs: []string{srv.URL + "/hook"}, MaxAttempts: 2})
+
+	finish(t, c, "HS-WEBHOOK-3", catalog.Signed)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ds, err := c.Deliveries(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 1 && !ds[0].DeadAt.IsZero() {
+			if ds[0].Attempts != 2 || !ds[0].DeliveredAt.IsZero() || !strings.Contains(ds[0].LastError, "down for maintenance") {
+				t.Fatalf("given-up delivery = %+v", ds[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not given up after 30 s: %+v", ds)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	settle()
+	if calls, ok, _ := rc.counts(); calls != 2 || ok != 0 {
+		t.Fatalf("receiver had %d calls, %d answered 2xx; want 2 and 0", calls, ok)
+	}
+}
+
 // Two dispatchers, as in two sohoa serve processes, each with its own
 // connections, against one catalog and two receivers that fail each
 // event's first call: every event reaches every receiver exactly once.
@@ -294,7 +331,9 @@ func TestTwoDispatchersTwoReceivers(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	c := &catalog.Catalog{}
-	ok := func() Dispatcher { return Dispatcher{Catalog: c, URLs: []string{"https://workflow.example/hook"}, Secret: testSecret} }
+	ok := func() Dispatcher {
+		return Dispatcher{Catalog: c, URLs: []string{"https://workflow.example/hook"}, Secret: testSecret}
+	}
 	for _, tc := range []struct {
 		name  string
 		edit  func(*Dispatcher)

@@ -2,7 +2,7 @@
 // a dossier is ready (signed) or has failed. It sits at the end of the
 // flow, beside the API server: the catalog puts an event in its outbox in
 // the same transaction that moves the dossier, and a Dispatcher posts the
-// outbox's events to each configured receiver until one answers 2xx.
+// outbox's events to each configured receiver until it answers 2xx.
 //
 // Delivery is at least once: an event may arrive more than once (a
 // receiver that accepted it but whose answer was lost, a dispatcher that

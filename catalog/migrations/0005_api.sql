@@ -36,3 +36,12 @@ CREATE TABLE ready_feed (
     dossier_id bigint NOT NULL UNIQUE REFERENCES dossiers (id),
     at         timestamptz NOT NULL DEFAULT now()
 );
+
+-- A page deleted before submission stays, marked removed, because the
+-- trail refers to it; it keeps the position it had, and frees that
+-- position and its scan for the pages that are still in.
+ALTER TABLE pages ADD COLUMN removed boolean NOT NULL DEFAULT false;
+ALTER TABLE pages DROP CONSTRAINT pages_dossier_id_position_key;
+ALTER TABLE pages DROP CONSTRAINT pages_dossier_id_sha256_key;
+CREATE UNIQUE INDEX pages_position ON pages (dossier_id, position) WHERE NOT removed;
+CREATE UNIQUE INDEX pages_sha256 ON pages (dossier_id, sha256) WHERE NOT removed;

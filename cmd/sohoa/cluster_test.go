@@ -227,9 +227,10 @@ type apiDossier struct {
 	Status  string         `json:"status"`
 	Failure map[string]any `json:"failure"`
 	Pages   []struct {
-		Position int    `json:"position"`
-		Status   string `json:"status"`
-		Error    string `json:"error"`
+		Position int      `json:"position"`
+		Status   string   `json:"status"`
+		Warnings []string `json:"warnings"`
+		Error    string   `json:"error"`
 	} `json:"pages"`
 	PDFSHA256 string `json:"pdf_sha256"`
 }

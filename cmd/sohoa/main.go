@@ -6,6 +6,7 @@
 //	sohoa verify FILE.pdf [--originals DIR] [--json]
 //	sohoa serve [options]
 //	sohoa worker [options]
+//	sohoa audit verify [--dossier CODE]
 //	sohoa keys dev
 //	sohoa version
 package main
@@ -29,6 +30,7 @@ Usage:
   sohoa serve [options]
   sohoa worker [options]
   sohoa tokens create --name NAME --role ROLE [--office OFFICE] | list | revoke --name NAME
+  sohoa audit verify [--dossier CODE] [--postgres DSN]
   sohoa keys dev [--dir DIR]
   sohoa version
   sohoa help [COMMAND]
@@ -46,6 +48,10 @@ Commands:
             ('sohoa serve -h', 'sohoa worker -h')
   tokens    API clients: each token has one role (operator, workflow,
             auditor, admin); it is printed once and stored hashed
+  audit verify
+            recompute the catalog's hash-chained event trail of every
+            dossier (or one); exits 1 naming each event edited, deleted or
+            inserted behind the catalog's back
   keys dev  make a development CA and signing key (not for production)
   version   print the versions of sohoa, Tesseract and the OCR models
 
@@ -79,6 +85,8 @@ func run(ctx context.Context, args []string) int {
 		err = worker(ctx, args[1:])
 	case "tokens":
 		err = tokens(ctx, args[1:])
+	case "audit":
+		err = audit(ctx, args[1:])
 	case "keys":
 		err = keys(args[1:])
 	case "verify":
@@ -92,6 +100,8 @@ func run(ctx context.Context, args []string) int {
 				return ingestHelp()
 			case "serve", "worker":
 				return run(ctx, []string{args[1], "-h"})
+			case "audit":
+				return run(ctx, []string{"audit", "verify", "-h"})
 			}
 		}
 		fmt.Print(usage)

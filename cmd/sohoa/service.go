@@ -25,6 +25,7 @@ import (
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/local"
 	"github.com/sohoa/sohoa/storage/s3"
+	"github.com/sohoa/sohoa/webhook"
 	"github.com/sohoa/sohoa/workers"
 )
 
@@ -154,10 +155,13 @@ var errHelp = errors.New("help shown")
 // serve runs the HTTP API until SIGTERM.
 func serve(ctx context.Context, args []string) error {
 	var c serviceConfig
-	var listen, baseURL, roots string
+	var listen, baseURL, roots, hooks string
+	var hookRetry time.Duration
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	c.flags(fs)
 	fs.StringVar(&listen, "listen", envOr("SOHOA_LISTEN", "127.0.0.1:8080"), "address the API listens on ($SOHOA_LISTEN)")
+	fs.StringVar(&hooks, "webhook-urls", os.Getenv("SOHOA_WEBHOOK_URLS"), "comma-separated URLs told of every dossier that is ready or failed, signed with $SOHOA_WEBHOOK_SECRET ($SOHOA_WEBHOOK_URLS)")
+	fs.DurationVar(&hookRetry, "webhook-retry-delay", envDuration("SOHOA_WEBHOOK_RETRY_DELAY", 5*time.Second), "first delay before a failed webhook is sent again, doubling after ($SOHOA_WEBHOOK_RETRY_DELAY)")
 	fs.StringVar(&roots, "roots", os.Getenv("SOHOA_TRUST_ROOTS"), "PEM file of the CA certificates server-side verification trusts ($SOHOA_TRUST_ROOTS)")
 	fs.StringVar(&baseURL, "base-url", os.Getenv("SOHOA_BASE_URL"), "URL stations reach this server at, for local-store upload links ($SOHOA_BASE_URL; default http://LISTEN)")
 	if err := parseFlags(fs, args); err != nil {
@@ -176,6 +180,13 @@ func serve(ctx context.Context, args []string) error {
 	if baseURL == "" {
 		baseURL = "http://" + listen
 	}
+	var hookURLs []string
+	for _, u := range strings.Split(hooks, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			hookURLs = append(hookURLs, u)
+		}
+	}
+	hookSecret := []byte(os.Getenv("SOHOA_WEBHOOK_SECRET"))
 	log := logger()
 	cat, st, s3st, err := c.open(ctx)
 	if err != nil {
@@ -203,6 +214,17 @@ func serve(ctx context.Context, args []string) error {
 	h, err := api.New(cfg)
 	if err != nil {
 		return err
+	}
+	if len(hookURLs) > 0 {
+		d := &webhook.Dispatcher{Catalog: cat, URLs: hookURLs, Secret: hookSecret, RetryDelay: hookRetry, Log: log}
+		if err := d.Check(); err != nil {
+			return usageError{fmt.Errorf("--webhook-urls (SOHOA_WEBHOOK_URLS) / SOHOA_WEBHOOK_SECRET: %w", err)}
+		}
+		go func() {
+			if err := d.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("webhook dispatcher stopped", "err", err)
+			}
+		}()
 	}
 	l, err := net.Listen("tcp", listen)
 	if err != nil {

@@ -56,7 +56,7 @@ func (s *Server) table() []Route {
 		{"GET", "/v1/dossiers/{code}/originals", auditor, s.originals},
 		{"GET", "/v1/dossiers/{code}/originals/{sha256}", auditor, s.original},
 		{"POST", "/v1/dossiers/{code}/verify", auditor, s.verify},
-		{"GET", "/v1/dossiers/{code}/trail", readers, s.trail},
+		{"GET", "/v1/dossiers/{code}/trail", auditor, s.trail},
 		{"GET", "/metrics", admin, s.serveMetrics},
 		{"PUT", "/v1/uploads/{sha256}", nil, s.upload},
 		{"GET", "/v1/downloads/{key...}", nil, s.download},

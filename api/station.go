@@ -270,11 +270,13 @@ func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request, cl *catal
 	if !readJSON(w, r, &req) {
 		return
 	}
-	key, ok := s.checkUpload(w, req)
-	if !ok {
+	// The dossier first: a client that may not touch it learns nothing
+	// about what it would have accepted.
+	if _, ok := s.uploading(w, r, cl); !ok {
 		return
 	}
-	if _, ok := s.uploading(w, r, cl); !ok {
+	key, ok := s.checkUpload(w, req)
+	if !ok {
 		return
 	}
 	resp := struct {

@@ -7,7 +7,9 @@
 // The schema is created by versioned migrations (migrations/*.sql) that
 // Open applies at start. Statuses only move forward along the tables in
 // status.go; each move is checked and logged in the same transaction that
-// makes it, under a row lock, so two workers cannot both make it.
+// makes it, under a row lock, so two workers cannot both make it. The log
+// is a hash chain per dossier (audit.go), so that an event edited, deleted
+// or inserted behind the catalog's back is found by VerifyTrail.
 package catalog
 
 import (

@@ -11,7 +11,7 @@ set -euo pipefail
 pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev libleptonica-dev
       poppler-utils qpdf ghostscript libnss3-tools g++ pkg-config fonts-dejavu-extra)
 case "${1:-}" in
-  --bench) pkgs+=(ocrmypdf) ;;
+  --bench) pkgs+=(ocrmypdf jq redis-tools curl) ;;
   --test) pkgs+=(redis-server postgresql) ;;
 esac
 

@@ -226,6 +226,38 @@ func TestAPIEndToEnd(t *testing.T) {
 		t.Errorf("auditor creating a dossier: %d, want 403", st)
 	}
 
+	// Metrics, for the admin's Prometheus.
+	metrics := string(c.as("admin").get(t, "/metrics"))
+	for _, want := range []string{`sohoa_http_requests_total{route="POST /v1/dossiers",code="201"} 1`,
+		`sohoa_http_request_duration_seconds_bucket{route="GET /v1/dossiers/{code}"`,
+		`sohoa_queue_tasks{queue="desk",state="pending"} 0`, `sohoa_pages{stage="ocr",status="processed"} 3`,
+		`sohoa_dossiers{status="delivered"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if st := au.call("GET", "/metrics", nil, nil); st != http.StatusForbidden {
+		t.Errorf("auditor reading /metrics: %d, want 403", st)
+	}
+
+	// A revoked token stops working at once.
+	tokensCmd := func(args ...string) string {
+		cmd := exec.Command(c.bin, append([]string{"tokens"}, args...)...)
+		cmd.Env = c.env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("tokens %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	tokensCmd("revoke", "--name", "test-workflow")
+	if st := wf.call("GET", "/v1/dossiers?status=ready", nil, nil); st != http.StatusUnauthorized {
+		t.Errorf("revoked token: %d, want 401", st)
+	}
+	if list := tokensCmd("list"); !strings.Contains(list, "test-workflow") || !strings.Contains(list, "operator  ") {
+		t.Errorf("tokens list:\n%s", list)
+	}
+
 	audit := func() (string, int) {
 		cmd := exec.Command(c.bin, "audit", "verify")
 		cmd.Env = c.env

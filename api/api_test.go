@@ -409,7 +409,7 @@ func TestProblems(t *testing.T) {
 		{"listing limit 0", "GET", "/v1/dossiers?status=ready&limit=0", e.tokens[catalog.RoleWorkflow], nil, "", 400, "limit"},
 		{"original not received", "GET", "/v1/dossiers/" + e.code + "/originals/" + sum, e.tokens[catalog.RoleAuditor], nil, "", 404, "no original"},
 		{"revoked or made-up token", "GET", "/v1/dossiers/" + e.code, "sohoa_notatoken", nil, "", 401, "invalid"},
-		{"multipart on the local store", "POST", "/v1/uploads/multipart/parts", op, map[string]any{"key": "k", "upload_id": "u"}, "", 404, "multipart"},
+		{"multipart on the local store", "POST", "/v1/dossiers/" + e.code + "/uploads/multipart/parts", op, map[string]any{"key": "k", "upload_id": "u"}, "", 404, "multipart"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := e.do(t, c.method, c.route, c.token, c.body, c.contentType)

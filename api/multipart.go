@@ -89,7 +89,7 @@ func (s *Server) partsState(w http.ResponseWriter, r *http.Request, m s3.Multipa
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request) (s3.Multipart, bool) {
+func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request, cl *catalog.Token) (s3.Multipart, bool) {
 	if s.cfg.Multipart == nil {
 		problem(w, http.StatusNotFound, "this service's storage takes no multipart uploads")
 		return s3.Multipart{}, false
@@ -99,6 +99,11 @@ func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request) (s3.Multi
 		UploadID string `json:"upload_id"`
 	}
 	if !readJSON(w, r, &req) {
+		return s3.Multipart{}, false
+	}
+	// Uploads belong to an operator's dossier still open for pages, so
+	// one office cannot look into or finish another's.
+	if _, ok := s.uploading(w, r, cl); !ok {
 		return s3.Multipart{}, false
 	}
 	if req.Key == "" || req.UploadID == "" || len(req.UploadID) > 1024 {
@@ -115,8 +120,8 @@ func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request) (s3.Multi
 
 // multipartParts tells a station which parts arrived and where to send the
 // rest: what it asks after its link dropped.
-func (s *Server) multipartParts(w http.ResponseWriter, r *http.Request, _ *catalog.Token) {
-	if m, ok := s.readMultipart(w, r); ok {
+func (s *Server) multipartParts(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	if m, ok := s.readMultipart(w, r, cl); ok {
 		s.partsState(w, r, m)
 	}
 }
@@ -124,8 +129,8 @@ func (s *Server) multipartParts(w http.ResponseWriter, r *http.Request, _ *catal
 // multipartComplete assembles the parts and, if their bytes hash to the
 // declared SHA-256, stores them as the original; then the station confirms
 // the page as after a single PUT.
-func (s *Server) multipartComplete(w http.ResponseWriter, r *http.Request, _ *catalog.Token) {
-	m, ok := s.readMultipart(w, r)
+func (s *Server) multipartComplete(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
+	m, ok := s.readMultipart(w, r, cl)
 	if !ok {
 		return
 	}

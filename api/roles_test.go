@@ -26,14 +26,14 @@ func TestRoleMatrix(t *testing.T) {
 	sum := strings.Repeat("ab", 32)
 	fill := strings.NewReplacer("{code}", e.code, "{position}", "1", "{sha256}", sum, "{key...}", "dossiers/x/y.pdf")
 	bodies := map[string]any{
-		"POST /v1/dossiers":                        map[string]any{"procedure": "1.000894"},
-		"POST /v1/dossiers/{code}/uploads":         map[string]any{"sha256": sum, "size": 1000, "content_type": "image/jpeg"},
-		"POST /v1/uploads/multipart/parts":         map[string]any{"key": "uploads/" + sum + "/1000/n", "upload_id": "u"},
-		"POST /v1/uploads/multipart/complete":      map[string]any{"key": "uploads/" + sum + "/1000/n", "upload_id": "u"},
-		"POST /v1/dossiers/{code}/pages":           map[string]any{"position": 1, "sha256": sum},
-		"PUT /v1/dossiers/{code}/pages/{position}": map[string]any{"sha256": sum},
-		"POST /v1/dossiers/{code}/pages/order":     map[string]any{"order": []int{1}},
-		"PUT /v1/uploads/{sha256}":                 []byte("not a scan"),
+		"POST /v1/dossiers":                                   map[string]any{"procedure": "1.000894"},
+		"POST /v1/dossiers/{code}/uploads":                    map[string]any{"sha256": sum, "size": 1000, "content_type": "image/jpeg"},
+		"POST /v1/dossiers/{code}/uploads/multipart/parts":    map[string]any{"key": "uploads/" + sum + "/1000/n", "upload_id": "u"},
+		"POST /v1/dossiers/{code}/uploads/multipart/complete": map[string]any{"key": "uploads/" + sum + "/1000/n", "upload_id": "u"},
+		"POST /v1/dossiers/{code}/pages":                      map[string]any{"position": 1, "sha256": sum},
+		"PUT /v1/dossiers/{code}/pages/{position}":            map[string]any{"sha256": sum},
+		"POST /v1/dossiers/{code}/pages/order":                map[string]any{"order": []int{1}},
+		"PUT /v1/uploads/{sha256}":                            []byte("not a scan"),
 	}
 	roles := []string{catalog.RoleOperator, catalog.RoleWorkflow, catalog.RoleAuditor, catalog.RoleAdmin}
 	routes := e.api.Routes()

@@ -91,18 +91,18 @@ func TestServiceMultipartResume(t *testing.T) {
 	putPart(t, a, data, 0, 0)     // part 1 arrives
 	putPart(t, a, data, 1, 1<<20) // part 2: the link drops after 1 MiB
 	ref := map[string]any{"key": a.Multipart.Key, "upload_id": a.Multipart.UploadID}
-	if st := c.call("POST", "/v1/uploads/multipart/complete", ref, nil); st != http.StatusConflict {
+	if st := c.call("POST", "/v1/dossiers/"+code+"/uploads/multipart/complete", ref, nil); st != http.StatusConflict {
 		t.Errorf("complete with a part missing: %d, want 409", st)
 	}
 	var again partsAnswer
-	if st := c.call("POST", "/v1/uploads/multipart/parts", ref, &again); st != http.StatusOK {
+	if st := c.call("POST", "/v1/dossiers/"+code+"/uploads/multipart/parts", ref, &again); st != http.StatusOK {
 		t.Fatalf("parts: %d", st)
 	}
 	if len(again.Uploaded) != 1 || len(again.Missing) != 1 || again.Missing[0].Number != 2 {
 		t.Fatalf("after the drop: uploaded %v, missing %d parts; want part 1 held, part 2 missing", again.Uploaded, len(again.Missing))
 	}
 	putPart(t, again, data, 0, 0)
-	if st := c.call("POST", "/v1/uploads/multipart/complete", ref, nil); st != http.StatusNoContent {
+	if st := c.call("POST", "/v1/dossiers/"+code+"/uploads/multipart/complete", ref, nil); st != http.StatusNoContent {
 		t.Fatalf("complete: %d", st)
 	}
 	if st := c.call("POST", "/v1/dossiers/"+code+"/pages", map[string]any{"position": 1, "sha256": sum}, nil); st != http.StatusOK {
@@ -123,7 +123,7 @@ func TestServiceMultipartResume(t *testing.T) {
 	}
 	putPart(t, f, forged, 0, 0)
 	putPart(t, f, forged, 1, 0)
-	if st := c.call("POST", "/v1/uploads/multipart/complete", map[string]any{"key": f.Multipart.Key, "upload_id": f.Multipart.UploadID}, nil); st != http.StatusUnprocessableEntity {
+	if st := c.call("POST", "/v1/dossiers/"+code+"/uploads/multipart/complete", map[string]any{"key": f.Multipart.Key, "upload_id": f.Multipart.UploadID}, nil); st != http.StatusUnprocessableEntity {
 		t.Errorf("complete of forged parts: %d, want 422", st)
 	}
 	if _, err := c.store.Stat(context.Background(), "originals/"+declared[:2]+"/"+declared); err == nil {

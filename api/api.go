@@ -72,7 +72,25 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  []Route
 	metrics *metrics
+	// heavy bounds the requests that hold whole pages or PDFs in memory
+	// (confirming a page, verifying a dossier) at once.
+	heavy chan struct{}
 }
+
+// maxHeavy requests may each hold up to a page limit's bytes in memory.
+const maxHeavy = 4
+
+func (s *Server) acquireHeavy(w http.ResponseWriter, r *http.Request) bool {
+	select {
+	case s.heavy <- struct{}{}:
+		return true
+	case <-r.Context().Done():
+		problem(w, http.StatusServiceUnavailable, "busy: try again")
+		return false
+	}
+}
+
+func (s *Server) releaseHeavy() { <-s.heavy }
 
 // New checks cfg and builds the routes.
 func New(cfg Config) (*Server, error) {
@@ -92,7 +110,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Log = slog.Default()
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(), heavy: make(chan struct{}, maxHeavy)}
 	s.routes = s.table()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))

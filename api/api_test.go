@@ -397,7 +397,7 @@ func TestProblems(t *testing.T) {
 			map[string]any{"sha256": sum, "size": 1000, "content_type": "image/gif"}, "", 415, "content type"},
 		{"upload request not JSON typed", "POST", "/v1/dossiers/" + e.code + "/uploads", op, []byte(`{}`), "text/plain", 415, "application/json"},
 		{"oversize page", "POST", "/v1/dossiers/" + e.code + "/uploads", op, jpeg(201 << 20), "", 413, "size"},
-		{"empty page", "POST", "/v1/dossiers/" + e.code + "/uploads", op, jpeg(0), "", 413, "size"},
+		{"empty page", "POST", "/v1/dossiers/" + e.code + "/uploads", op, jpeg(0), "", 422, "size"},
 		{"bad sha256", "POST", "/v1/dossiers/" + e.code + "/uploads", op,
 			map[string]any{"sha256": "abc", "size": 1000, "content_type": "image/jpeg"}, "", 422, "sha256"},
 		{"submit without pages", "POST", "/v1/dossiers/" + e.code + "/submit", op, nil, "", 409, "no pages"},

@@ -126,6 +126,10 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, cl *catalog.Toke
 		return
 	}
 	ctx := r.Context()
+	if !s.acquireHeavy(w, r) {
+		return
+	}
+	defer s.releaseHeavy()
 	pdf, err := s.readAll(r, d.PDFKey)
 	if err != nil {
 		s.fail(w, r, err)

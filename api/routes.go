@@ -121,6 +121,9 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // Flush lets server-sent events through the wrapper.
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
@@ -134,6 +137,11 @@ func actor(cl *catalog.Token) string { return cl.Role + ":" + cl.Name }
 // dossierFor fetches the dossier a request names, refusing an operator
 // another office's dossier.
 func (s *Server) dossierFor(ctx context.Context, cl *catalog.Token, code string) (catalog.Dossier, error) {
+	if !codeChars(code) {
+		// Not a code this service gives out (nor valid UTF-8, maybe):
+		// no such dossier, without asking the database.
+		return catalog.Dossier{}, fmt.Errorf("dossier %q: %w", code, catalog.ErrNotFound)
+	}
 	d, err := s.cfg.Catalog.Get(ctx, code)
 	if err != nil {
 		return d, err
@@ -152,4 +160,18 @@ func position(w http.ResponseWriter, r *http.Request) (int, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// codeChars reports whether code could be a dossier code: 1 to 64 of
+// letters, digits, '.', '-' and '_'.
+func codeChars(code string) bool {
+	if code == "" || len(code) > 64 {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if c := code[i]; !isAlnum(c) && c != '.' && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
 }

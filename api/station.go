@@ -90,6 +90,9 @@ func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, cl *catalo
 	writeJSON(w, status, out)
 }
 
+// maxStream bounds one progress stream.
+const maxStream = 30 * time.Minute
+
 // vietnam is the time zone dossier codes are dated in.
 var vietnam = time.FixedZone("ICT", 7*3600)
 
@@ -182,18 +185,17 @@ func (s *Server) progress(w http.ResponseWriter, r *http.Request, cl *catalog.To
 		s.fail(w, r, err)
 		return
 	}
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		problem(w, http.StatusInternalServerError, "streaming unsupported")
-		return
-	}
+	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	var last []byte
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
-	for {
+	// A stream lasts at most maxStream (the client reconnects), and a
+	// client that stops reading is dropped after a write stalls.
+	end := time.Now().Add(maxStream)
+	for time.Now().Before(end) {
 		d, err := s.cfg.Catalog.Get(ctx, code)
 		if err != nil {
 			return
@@ -204,8 +206,13 @@ func (s *Server) progress(w http.ResponseWriter, r *http.Request, cl *catalog.To
 		}
 		b, _ := jsonMarshal(view)
 		if string(b) != string(last) {
-			fmt.Fprintf(w, "event: dossier\ndata: %s\n\n", b)
-			fl.Flush()
+			rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			if _, err := fmt.Fprintf(w, "event: dossier\ndata: %s\n\n", b); err != nil {
+				return
+			}
+			if err := rc.Flush(); err != nil {
+				return
+			}
 			last = b
 		}
 		switch d.Status {
@@ -240,8 +247,12 @@ func (s *Server) checkUpload(w http.ResponseWriter, u uploadRequest) (string, bo
 		problem(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: a page is image/jpeg, image/png, image/tiff or application/pdf", u.ContentType))
 		return "", false
 	}
-	if u.Size <= 0 || u.Size > s.cfg.MaxPageBytes {
-		problem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("size %d: a page is 1 to %d bytes", u.Size, s.cfg.MaxPageBytes))
+	if u.Size <= 0 {
+		problem(w, http.StatusUnprocessableEntity, fmt.Sprintf("size %d: a page has at least 1 byte", u.Size))
+		return "", false
+	}
+	if u.Size > s.cfg.MaxPageBytes {
+		problem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("size %d: a page is at most %d bytes", u.Size, s.cfg.MaxPageBytes))
 		return "", false
 	}
 	return key, true
@@ -323,6 +334,10 @@ func (s *Server) checkedOriginal(w http.ResponseWriter, r *http.Request, sha str
 		return catalog.Page{}, false
 	}
 	sum := strings.ToLower(sha)
+	if !s.acquireHeavy(w, r) {
+		return catalog.Page{}, false
+	}
+	defer s.releaseHeavy()
 	rc, err := s.cfg.Store.Get(r.Context(), key)
 	if errors.Is(err, storage.ErrNotFound) {
 		problem(w, http.StatusConflict, "no upload with that SHA-256: upload the page first")
@@ -469,7 +484,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, cl *catalog.Toke
 			s.fail(w, r, err)
 			return
 		}
-		if d.Status == catalog.Created {
+		if d.Status == catalog.Created || d.Status == catalog.Uploading {
 			problem(w, http.StatusConflict, fmt.Sprintf("dossier %s has no pages to submit", d.Code))
 			return
 		}
@@ -482,16 +497,17 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, cl *catalog.Toke
 	}
 	// Should this fail, the dossier is submitted all the same and the
 	// workers' reconciler queues its pages.
-	if d, err = s.cfg.Catalog.Get(ctx, d.Code); err == nil {
+	code := d.Code
+	if d, err = s.cfg.Catalog.Get(ctx, code); err == nil {
 		var pages []catalog.Page
-		if pages, err = s.cfg.Catalog.Pages(ctx, d.Code); err == nil {
+		if pages, err = s.cfg.Catalog.Pages(ctx, code); err == nil {
 			_, err = s.cfg.Queue.Pages(ctx, d, pages)
 		}
 	}
 	if err != nil {
-		s.cfg.Log.Warn("submit: queueing failed; the reconciler will queue the pages", "dossier", d.Code, "err", err)
+		s.cfg.Log.Warn("submit: queueing failed; the reconciler will queue the pages", "dossier", code, "err", err)
 	}
-	s.writeDossier(w, r, cl, d.Code, http.StatusAccepted)
+	s.writeDossier(w, r, cl, code, http.StatusAccepted)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request, _ *catalog.Token) {

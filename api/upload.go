@@ -66,10 +66,16 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, _ *catalog.Token
 		problem(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q, signed for %q", r.Header.Get("Content-Type"), ctype))
 		return
 	}
+	if r.ContentLength < 0 {
+		problem(w, http.StatusLengthRequired, fmt.Sprintf("send Content-Length: %d", size))
+		return
+	}
 	if r.ContentLength != size {
 		problem(w, http.StatusBadRequest, fmt.Sprintf("content length %d, signed for %d", r.ContentLength, size))
 		return
 	}
+	// A page that trickles in is cut off when its URL expires.
+	http.NewResponseController(w).SetReadDeadline(time.Unix(exp, 0).Add(time.Minute))
 	key, err := storage.OriginalKey(sum)
 	if err != nil {
 		problem(w, http.StatusBadRequest, err.Error())

@@ -48,6 +48,12 @@ func moveTo(t *testing.T, c *Catalog, code string, status Status) {
 		path = append(path, Assembled, Signed, Delivered)
 	}
 	for i := 1; i < len(path) && path[i-1] != status; i++ {
+		if path[i] == Submitted { // only a dossier with pages is submitted
+			if _, err := c.AddPage(context.Background(), code, Page{Position: 1, OriginalKey: "orig/" + code,
+				SHA256: hashOf(code), Size: 1}, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := c.Move(context.Background(), code, path[i-1], path[i], "test", nil); err != nil {
 			t.Fatal(err)
 		}

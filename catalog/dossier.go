@@ -149,6 +149,15 @@ func (c *Catalog) MoveWith(ctx context.Context, code string, m DossierMove, acto
 		if cur != m.From || !allowed(dossierMoves, m.From, m.To) {
 			return fmt.Errorf("%w: dossier is %s, asked %s → %s", ErrIllegalMove, cur, m.From, m.To)
 		}
+		if m.To == Submitted {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM pages WHERE dossier_id = $1 AND NOT removed`, id).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("%w: dossier has no pages to submit", ErrIllegalMove)
+			}
+		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE dossiers SET status = $2, updated_at = now(),
 				submitted_at = CASE WHEN $2 = 'submitted' THEN now() ELSE submitted_at END,

@@ -148,6 +148,10 @@ func (c *Catalog) MovePage(ctx context.Context, code string, position int, stage
 // more detail, in the same transaction.
 func (c *Catalog) MovePageWith(ctx context.Context, code string, position int, m PageMove, actor string) error {
 	err := c.inTx(ctx, func(tx pgx.Tx) error {
+		// The dossier first, as every other writer of its pages locks it.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM dossiers WHERE code = $1 FOR NO KEY UPDATE`, code); err != nil {
+			return err
+		}
 		var dossierID, pageID int64
 		var cur PageStatus
 		err := tx.QueryRow(ctx, `
@@ -297,28 +301,41 @@ func (c *Catalog) ReorderPages(ctx context.Context, code string, order []int, ac
 		if err != nil {
 			return err
 		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM pages WHERE dossier_id = $1 AND NOT removed`, id).Scan(&n); err != nil {
+		rows, err := tx.Query(ctx, `SELECT position FROM pages WHERE dossier_id = $1 AND NOT removed ORDER BY position`, id)
+		if err != nil {
 			return err
 		}
-		seen := map[int]bool{}
-		for _, p := range order {
-			if p < 1 || p > n || seen[p] {
-				return fmt.Errorf("%w: order must list each of the positions 1 to %d once", ErrBadOrder, n)
-			}
-			seen[p] = true
+		current, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err != nil {
+			return err
 		}
-		if len(order) != n {
-			return fmt.Errorf("%w: order must list each of the positions 1 to %d once", ErrBadOrder, n)
+		// order must name each current page once, by its position now
+		// (which need not run 1 to n: a station may leave gaps).
+		have := map[int]bool{}
+		for _, p := range current {
+			have[p] = true
+		}
+		for _, p := range order {
+			if !have[p] {
+				return fmt.Errorf("%w: order must list each of the positions %v once", ErrBadOrder, current)
+			}
+			delete(have, p)
+		}
+		if len(order) != len(current) {
+			return fmt.Errorf("%w: order must list each of the positions %v once", ErrBadOrder, current)
 		}
 		// Two steps, so that no two pages hold one position in between.
 		if _, err := tx.Exec(ctx, `UPDATE pages SET position = position + 1000000 WHERE dossier_id = $1 AND NOT removed`, id); err != nil {
 			return err
 		}
 		for newPos, old := range order {
-			if _, err := tx.Exec(ctx, `UPDATE pages SET position = $3, updated_at = now() WHERE dossier_id = $1 AND position = $2 AND NOT removed`,
-				id, old+1000000, newPos+1); err != nil {
+			tag, err := tx.Exec(ctx, `UPDATE pages SET position = $3, updated_at = now() WHERE dossier_id = $1 AND position = $2 AND NOT removed`,
+				id, old+1000000, newPos+1)
+			if err != nil {
 				return err
+			}
+			if tag.RowsAffected() != 1 {
+				return fmt.Errorf("reorder: page at %d moved %d rows", old, tag.RowsAffected())
 			}
 		}
 		return insertEvent(ctx, tx, id, nil, actor, string(Uploading), string(Uploading), map[string]any{"order": order})

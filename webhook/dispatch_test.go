@@ -44,6 +44,11 @@ func finish(t *testing.T, c *catalog.Catalog, code string, to catalog.Status) {
 		path = append(path, catalog.Assembled)
 	}
 	for i := 1; i < len(path); i++ {
+		if path[i] == catalog.Submitted { // only a dossier with pages is submitted
+			if _, err := c.AddPage(ctx, code, catalog.Page{Position: 1, OriginalKey: "orig/" + code, SHA256: sha(code), Size: 1}, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := c.Move(ctx, code, path[i-1], path[i], "test", nil); err != nil {
 			t.Fatal(err)
 		}

@@ -19,28 +19,21 @@ func (w *Worker) Reconcile(ctx context.Context, quiet time.Duration) (int, error
 		return 0, err
 	}
 	queued := 0
+	// One dossier's trouble (its pages unreadable from the catalog, say)
+	// must not keep the others from being re-queued.
+	var firstErr error
 	for _, d := range ds {
-		switch d.Status {
-		case catalog.Submitted, catalog.Processing:
-			pages, err := w.cfg.Catalog.Pages(ctx, d.Code)
-			if err != nil {
-				return queued, err
-			}
-			n, err := w.queue.Pages(ctx, d, pages)
-			queued += n
-			if err != nil {
-				return queued, err
-			}
-			if n == 0 {
-				if err := w.assembleIfDone(ctx, d); err != nil {
-					return queued, err
-				}
-			}
-		case catalog.Assembled:
-			if err := w.queue.Sign(ctx, d); err != nil {
-				return queued, err
+		n, err := w.reconcileDossier(ctx, d)
+		queued += n
+		if err != nil {
+			w.log.Warn("reconcile dossier", "dossier", d.Code, "err", err)
+			if firstErr == nil {
+				firstErr = err
 			}
 		}
+	}
+	if firstErr != nil {
+		return queued, firstErr
 	}
 	return queued, nil
 }
@@ -61,4 +54,22 @@ func (w *Worker) reconcileLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+func (w *Worker) reconcileDossier(ctx context.Context, d catalog.Dossier) (int, error) {
+	switch d.Status {
+	case catalog.Submitted, catalog.Processing:
+		pages, err := w.cfg.Catalog.Pages(ctx, d.Code)
+		if err != nil {
+			return 0, err
+		}
+		n, err := w.queue.Pages(ctx, d, pages)
+		if err != nil || n > 0 {
+			return n, err
+		}
+		return 0, w.assembleIfDone(ctx, d)
+	case catalog.Assembled:
+		return 0, w.queue.Sign(ctx, d)
+	}
+	return 0, nil
 }

@@ -64,6 +64,7 @@ const DefaultMaxRetry = 8
 // still waiting or running is refused by asynq, not done twice.
 type Queue struct {
 	c        *asynq.Client
+	in       *asynq.Inspector
 	maxRetry int
 }
 
@@ -72,11 +73,14 @@ func NewQueue(redis asynq.RedisConnOpt, maxRetry int) *Queue {
 	if maxRetry <= 0 {
 		maxRetry = DefaultMaxRetry
 	}
-	return &Queue{c: asynq.NewClient(redis), maxRetry: maxRetry}
+	return &Queue{c: asynq.NewClient(redis), in: asynq.NewInspector(redis), maxRetry: maxRetry}
 }
 
-// Close releases the Redis connection.
-func (q *Queue) Close() error { return q.c.Close() }
+// Close releases the Redis connections.
+func (q *Queue) Close() error {
+	q.in.Close()
+	return q.c.Close()
+}
 
 // Ping checks that Redis answers.
 func (q *Queue) Ping() error { return q.c.Ping() }
@@ -121,15 +125,28 @@ func (q *Queue) Sign(ctx context.Context, d catalog.Dossier) error {
 }
 
 // enqueue reports false, without error, when a task with that ID is
-// already queued, running or waiting for a retry.
+// already queued, running or waiting for a retry. A task with that ID
+// that ran out of retries (archived) is replaced: whoever queues the work
+// again has found it still undone in the catalog, and asynq would
+// otherwise refuse the ID for as long as it keeps the archive.
 func (q *Queue) enqueue(ctx context.Context, t *asynq.Task, id, queue string, timeout time.Duration) (bool, error) {
 	if queue == "" {
 		queue = catalog.QueueDesk
 	}
-	_, err := q.c.EnqueueContext(ctx, t, asynq.TaskID(id), asynq.Queue(queue),
-		asynq.MaxRetry(q.maxRetry), asynq.Timeout(timeout))
+	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(queue), asynq.MaxRetry(q.maxRetry), asynq.Timeout(timeout)}
+	_, err := q.c.EnqueueContext(ctx, t, opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return false, nil
+		info, ierr := q.in.GetTaskInfo(queue, id)
+		if ierr != nil || info.State != asynq.TaskStateArchived {
+			return false, nil
+		}
+		if err := q.in.DeleteTask(queue, id); err != nil {
+			return false, fmt.Errorf("replace archived task %s: %w", id, err)
+		}
+		_, err = q.c.EnqueueContext(ctx, t, opts...)
+		if errors.Is(err, asynq.ErrTaskIDConflict) {
+			return false, nil // another worker re-queued it first
+		}
 	}
 	return err == nil, err
 }

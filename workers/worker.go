@@ -202,6 +202,12 @@ func permanent(err error) bool {
 		errors.Is(err, scan.ErrTooLarge) || errors.Is(err, storage.ErrHashMismatch)
 }
 
+// recordContext is for recording a failure: the task's own context may be
+// what failed (its deadline passed), and the failure must still be written.
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+}
+
 // lastAttempt reports whether a failure now is the task's last.
 func lastAttempt(ctx context.Context) bool {
 	n, ok1 := asynq.GetRetryCount(ctx)
@@ -351,6 +357,8 @@ func (w *Worker) readOriginal(ctx context.Context, key, sum string) ([]byte, err
 // failPage records why a page could not be processed, and lets the
 // dossier go on to the assemble task, which fails it naming the page.
 func (w *Worker) failPage(ctx context.Context, d catalog.Dossier, pg catalog.Page, cause error) error {
+	ctx, cancel := recordContext(ctx)
+	defer cancel()
 	err := w.cfg.Catalog.MovePageWith(ctx, d.Code, pg.Position, catalog.PageMove{
 		Stage: pipeline.StageNormalize, From: catalog.PageUploaded, To: catalog.PageFailed,
 		Error: cause.Error()}, w.cfg.Name)
@@ -378,7 +386,7 @@ func (w *Worker) assembleIfDone(ctx context.Context, d catalog.Dossier) error {
 	return w.queue.Assemble(ctx, d)
 }
 
-func (w *Worker) handleAssemble(ctx context.Context, t *asynq.Task) error {
+func (w *Worker) handleAssemble(ctx context.Context, t *asynq.Task) (err error) {
 	var p dossierTask
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return fmt.Errorf("assemble task payload: %v: %w", err, asynq.SkipRetry)
@@ -397,6 +405,13 @@ func (w *Worker) handleAssemble(ctx context.Context, t *asynq.Task) error {
 	default:
 		return nil
 	}
+	// Out of retries (storage down for the whole backoff): the dossier
+	// fails, saying why, rather than wait for ever.
+	defer func() {
+		if err != nil && lastAttempt(ctx) {
+			w.failDossier(ctx, d, catalog.Processing, pipeline.StageAssemble, err)
+		}
+	}()
 	pages, err := w.cfg.Catalog.Pages(ctx, d.Code)
 	if err != nil {
 		return err
@@ -581,6 +596,8 @@ func (w *Worker) sweepSigned(ctx context.Context, code string, keep ...string) {
 }
 
 func (w *Worker) failDossier(ctx context.Context, d catalog.Dossier, from catalog.Status, stage string, cause error) {
+	ctx, cancel := recordContext(ctx)
+	defer cancel()
 	err := w.cfg.Catalog.MoveWith(ctx, d.Code, catalog.DossierMove{From: from, To: catalog.Failed,
 		Detail: map[string]any{"stage": stage, "error": cause.Error()}}, w.cfg.Name)
 	if err != nil && !errors.Is(err, catalog.ErrIllegalMove) {

@@ -230,7 +230,9 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--listen (SOHOA_LISTEN): %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// No server-wide read or write timeout: progress streams stay open,
+	// and uploads set their own deadline from their URL's expiry.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("serving", "addr", l.Addr().String(), "storage", c.storageKind)
 	go func() {
 		<-ctx.Done()

@@ -89,31 +89,33 @@ func (s *Server) signedDossier(w http.ResponseWriter, r *http.Request, cl *catal
 	return d, true
 }
 
-// manifest reads the manifest the sign stage stored beside the PDF.
-func (s *Server) manifest(r *http.Request, d catalog.Dossier) (*pipeline.Manifest, error) {
+// signedManifest fetches a signed dossier and the manifest the sign stage
+// stored beside its PDF.
+func (s *Server) signedManifest(w http.ResponseWriter, r *http.Request, cl *catalog.Token) (catalog.Dossier, *pipeline.Manifest, bool) {
+	d, ok := s.signedDossier(w, r, cl)
+	if !ok {
+		return d, nil, false
+	}
 	rc, err := s.cfg.Store.Get(r.Context(), strings.TrimSuffix(d.PDFKey, ".pdf")+".json")
 	if err != nil {
-		return nil, err
+		s.fail(w, r, err)
+		return d, nil, false
 	}
 	defer rc.Close()
 	var m pipeline.Manifest
 	if err := json.NewDecoder(io.LimitReader(rc, 256<<20)).Decode(&m); err != nil {
-		return nil, fmt.Errorf("manifest of dossier %s: %w", d.Code, err)
+		s.fail(w, r, fmt.Errorf("manifest of dossier %s: %w", d.Code, err))
+		return d, nil, false
 	}
-	return &m, nil
+	return d, &m, true
 }
 
 // metadata is the dossier's manifest: every page's report (orientation,
 // warnings, confidence, text and word boxes), the tools and models that
 // made it, and the signature.
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
-	d, ok := s.signedDossier(w, r, cl)
+	d, m, ok := s.signedManifest(w, r, cl)
 	if !ok {
-		return
-	}
-	m, err := s.manifest(r, d)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	out := struct {
@@ -130,13 +132,8 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request, cl *catalog.To
 
 // text is each PDF page's recognised text.
 func (s *Server) text(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
-	d, ok := s.signedDossier(w, r, cl)
+	d, m, ok := s.signedManifest(w, r, cl)
 	if !ok {
-		return
-	}
-	m, err := s.manifest(r, d)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	type page struct {

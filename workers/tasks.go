@@ -47,6 +47,9 @@ type dossierTask struct {
 	Dossier string `json:"dossier"`
 }
 
+func (p *pageTask) dossier() string    { return p.Dossier }
+func (p *dossierTask) dossier() string { return p.Dossier }
+
 // Time limits per task: OCR of one page takes seconds; a page task that
 // runs for minutes is stuck. Assembly reads every page of the dossier.
 const (

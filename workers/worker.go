@@ -202,6 +202,20 @@ func permanent(err error) bool {
 		errors.Is(err, scan.ErrTooLarge) || errors.Is(err, storage.ErrHashMismatch)
 }
 
+// taskDossier decodes a task's payload into p and fetches the dossier it
+// names. A payload that does not decode, or names no dossier, can never
+// succeed: it is archived (SkipRetry), not retried.
+func (w *Worker) taskDossier(ctx context.Context, t *asynq.Task, p interface{ dossier() string }) (catalog.Dossier, error) {
+	if err := json.Unmarshal(t.Payload(), p); err != nil {
+		return catalog.Dossier{}, fmt.Errorf("%s task payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	d, err := w.cfg.Catalog.Get(ctx, p.dossier())
+	if errors.Is(err, catalog.ErrNotFound) {
+		return d, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	return d, err
+}
+
 // recordContext is for recording a failure: the task's own context may be
 // what failed (its deadline passed), and the failure must still be written.
 func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -217,13 +231,7 @@ func lastAttempt(ctx context.Context) bool {
 
 func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
 	var p pageTask
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return fmt.Errorf("page task payload: %v: %w", err, asynq.SkipRetry)
-	}
-	d, err := w.cfg.Catalog.Get(ctx, p.Dossier)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
+	d, err := w.taskDossier(ctx, t, &p)
 	if err != nil {
 		return err
 	}
@@ -388,13 +396,7 @@ func (w *Worker) assembleIfDone(ctx context.Context, d catalog.Dossier) error {
 
 func (w *Worker) handleAssemble(ctx context.Context, t *asynq.Task) (err error) {
 	var p dossierTask
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return fmt.Errorf("assemble task payload: %v: %w", err, asynq.SkipRetry)
-	}
-	d, err := w.cfg.Catalog.Get(ctx, p.Dossier)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
+	d, err := w.taskDossier(ctx, t, &p)
 	if err != nil {
 		return err
 	}
@@ -532,13 +534,7 @@ func (w *Worker) readAll(ctx context.Context, key string) ([]byte, error) {
 
 func (w *Worker) handleSign(ctx context.Context, t *asynq.Task) error {
 	var p dossierTask
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return fmt.Errorf("sign task payload: %v: %w", err, asynq.SkipRetry)
-	}
-	d, err := w.cfg.Catalog.Get(ctx, p.Dossier)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
+	d, err := w.taskDossier(ctx, t, &p)
 	if err != nil {
 		return err
 	}

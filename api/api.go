@@ -97,8 +97,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil || cfg.Catalog == nil || cfg.Queue == nil {
 		return nil, errors.New("api: store, catalog and queue are required")
 	}
-	if cfg.Presigner == nil && (len(cfg.URLSecret) < 32 || cfg.BaseURL == "") {
-		return nil, errors.New("api: without a presigning store, a URL-signing secret of at least 32 bytes and the server's base URL are required")
+	if len(cfg.URLSecret) < 32 {
+		return nil, errors.New("api: a secret of at least 32 bytes is required: it signs URLs and possession challenges")
+	}
+	if cfg.Presigner == nil && cfg.BaseURL == "" {
+		return nil, errors.New("api: without a presigning store, the server's base URL is required")
 	}
 	if cfg.UploadExpiry <= 0 {
 		cfg.UploadExpiry = 15 * time.Minute

@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -291,13 +293,22 @@ func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request, cl *catal
 		return
 	}
 	resp := struct {
-		Key     string             `json:"key"`
-		Exists  bool               `json:"exists"`
-		Upload  *storage.Presigned `json:"upload,omitempty"`
-		Expires *time.Time         `json:"expires,omitempty"`
+		Key        string             `json:"key"`
+		Exists     bool               `json:"exists"`
+		ProofNonce string             `json:"proof_nonce,omitempty"`
+		Upload     *storage.Presigned `json:"upload,omitempty"`
+		Expires    *time.Time         `json:"expires,omitempty"`
 	}{Key: key}
 	if _, err := s.cfg.Store.Stat(r.Context(), key); err == nil {
 		resp.Exists = true
+		mine, err := s.heldFor(r, cl, req.SHA256)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !mine {
+			resp.ProofNonce = s.possessionNonce(r.PathValue("code"), req.SHA256)
+		}
 		writeJSON(w, http.StatusOK, resp)
 		return
 	} else if !errors.Is(err, storage.ErrNotFound) {
@@ -327,7 +338,7 @@ func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request, cl *catal
 // checkedOriginal reads an uploaded original back and checks it: its
 // bytes must hash to the declared SHA-256 and be a scan sohoa can read.
 // It answers the request itself when they are not.
-func (s *Server) checkedOriginal(w http.ResponseWriter, r *http.Request, sha string) (catalog.Page, bool) {
+func (s *Server) checkedOriginal(w http.ResponseWriter, r *http.Request, cl *catalog.Token, sha, proof string) (catalog.Page, bool) {
 	key, err := storage.OriginalKey(sha)
 	if err != nil {
 		problem(w, http.StatusUnprocessableEntity, "sha256: want 64 hex digits")
@@ -357,6 +368,17 @@ func (s *Server) checkedOriginal(w http.ResponseWriter, r *http.Request, sha str
 		problem(w, http.StatusUnprocessableEntity, fmt.Sprintf("stored bytes do not hash to the declared SHA-256 %s", sum))
 		return catalog.Page{}, false
 	}
+	// A scan another office's dossier holds is attached only by a station
+	// that shows it has the bytes: knowing a hash is not enough.
+	mine, err := s.heldFor(r, cl, sum)
+	if err != nil {
+		s.fail(w, r, err)
+		return catalog.Page{}, false
+	}
+	if !mine && !hmac.Equal([]byte(proof), []byte(possessionProof(s.possessionNonce(r.PathValue("code"), sum), data))) {
+		problem(w, http.StatusForbidden, "this scan is held for another office: send proof, the SHA-256 of proof_nonce and the scan's bytes")
+		return catalog.Page{}, false
+	}
 	// Probe only (headers, page count, pixel limits): a wrong file is
 	// told to the operator now, not after it reached a worker.
 	if _, err := scan.OpenBytes(sum, data, scan.Options{}); err != nil {
@@ -375,6 +397,7 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, cl *catalog
 	var req struct {
 		Position int    `json:"position"`
 		SHA256   string `json:"sha256"`
+		Proof    string `json:"proof"`
 	}
 	if !readJSON(w, r, &req) {
 		return
@@ -387,7 +410,7 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, cl *catalog
 	if !ok {
 		return
 	}
-	p, ok := s.checkedOriginal(w, r, req.SHA256)
+	p, ok := s.checkedOriginal(w, r, cl, req.SHA256, req.Proof)
 	if !ok {
 		return
 	}
@@ -416,6 +439,7 @@ func (s *Server) replacePage(w http.ResponseWriter, r *http.Request, cl *catalog
 	}
 	var req struct {
 		SHA256 string `json:"sha256"`
+		Proof  string `json:"proof"`
 	}
 	if !readJSON(w, r, &req) {
 		return
@@ -424,7 +448,7 @@ func (s *Server) replacePage(w http.ResponseWriter, r *http.Request, cl *catalog
 	if !ok {
 		return
 	}
-	p, ok := s.checkedOriginal(w, r, req.SHA256)
+	p, ok := s.checkedOriginal(w, r, cl, req.SHA256, req.Proof)
 	if !ok {
 		return
 	}
@@ -526,4 +550,37 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request, _ *catalog.Token)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// heldFor reports whether the original with SHA-256 sum is the caller's
+// to attach without proof: held by no dossier yet, or by one of the
+// caller's office (an admin's always).
+func (s *Server) heldFor(r *http.Request, cl *catalog.Token, sum string) (bool, error) {
+	if cl.Role == catalog.RoleAdmin {
+		return true, nil
+	}
+	offices, err := s.cfg.Catalog.OriginalOffices(r.Context(), strings.ToLower(sum))
+	if err != nil {
+		return false, err
+	}
+	return len(offices) == 0 || slices.Contains(offices, cl.Office), nil
+}
+
+// possessionNonce is the challenge for attaching a scan another office
+// holds to dossier code: fixed for the dossier and scan, unknowable
+// without the server's secret.
+func (s *Server) possessionNonce(code, sum string) string {
+	m := hmac.New(sha256.New, s.cfg.URLSecret)
+	fmt.Fprintf(m, "possession\n%s\n%s", code, strings.ToLower(sum))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// possessionProof is the answer: the SHA-256 of the nonce's bytes and the
+// scan's, which only a holder of the scan can compute.
+func possessionProof(nonce string, data []byte) string {
+	n, _ := hex.DecodeString(nonce)
+	h := sha256.New()
+	h.Write(n)
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -365,3 +365,15 @@ func isUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
+
+// OriginalOffices returns the offices whose dossiers hold (or held) the
+// original with SHA-256 sum.
+func (c *Catalog) OriginalOffices(ctx context.Context, sum string) ([]string, error) {
+	rows, err := c.pool.Query(ctx, `
+		SELECT DISTINCT d.office FROM pages p JOIN dossiers d ON d.id = p.dossier_id
+		WHERE p.sha256 = $1 ORDER BY d.office`, sum)
+	if err != nil {
+		return nil, fmt.Errorf("offices of original %s: %w", sum, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

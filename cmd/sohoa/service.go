@@ -174,8 +174,8 @@ func serve(ctx context.Context, args []string) error {
 		return usageError{fmt.Errorf("--listen (SOHOA_LISTEN) %q: %v", listen, err)}
 	}
 	secret := []byte(os.Getenv("SOHOA_URL_SECRET"))
-	if c.storageKind == "local" && len(secret) < 32 {
-		return usageError{errors.New("SOHOA_URL_SECRET (at least 32 bytes) is required with --storage local: it signs the upload and download URLs this server hands out")}
+	if len(secret) < 32 {
+		return usageError{errors.New("SOHOA_URL_SECRET (at least 32 bytes, the same for every serve process) is required: it signs the URLs and challenges this server hands out")}
 	}
 	if baseURL == "" {
 		baseURL = "http://" + listen

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,9 +61,9 @@ func (m *metrics) write(w io.Writer) {
 	}
 	slices.SortFunc(keys, func(a, b [2]string) int {
 		if a[0] != b[0] {
-			return cmpStr(a[0], b[0])
+			return strings.Compare(a[0], b[0])
 		}
-		return cmpStr(a[1], b[1])
+		return strings.Compare(a[1], b[1])
 	})
 	for _, k := range keys {
 		fmt.Fprintf(w, "sohoa_http_requests_total{route=%q,code=%q} %d\n", k[0], k[1], m.requests[k])
@@ -85,16 +86,6 @@ func (m *metrics) write(w io.Writer) {
 		fmt.Fprintf(w, "sohoa_http_request_duration_seconds_sum{route=%q} %g\n", r, h.sum)
 		fmt.Fprintf(w, "sohoa_http_request_duration_seconds_count{route=%q} %d\n", r, h.n)
 	}
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // serveMetrics writes request metrics, queue depths and the work in
@@ -134,7 +125,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, _ *catalog
 	for k := range pages {
 		pk = append(pk, k)
 	}
-	slices.SortFunc(pk, func(a, b [2]string) int { return cmpStr(a[0]+"/"+a[1], b[0]+"/"+b[1]) })
+	slices.SortFunc(pk, func(a, b [2]string) int { return strings.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1]) })
 	for _, k := range pk {
 		fmt.Fprintf(w, "sohoa_pages{stage=%q,status=%q} %d\n", k[0], k[1], pages[k])
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/pipeline"
 )
 
 // Route is one endpoint and the roles allowed on it; Roles nil means
@@ -22,14 +23,13 @@ type Route struct {
 	handle       func(http.ResponseWriter, *http.Request, *catalog.Token)
 }
 
-// Every role of catalog's, for routes all clients may use.
+// Who may call a route.
 var (
 	operator  = []string{catalog.RoleOperator, catalog.RoleAdmin}
 	workflow  = []string{catalog.RoleWorkflow, catalog.RoleAdmin}
 	auditor   = []string{catalog.RoleAuditor, catalog.RoleAdmin}
 	admin     = []string{catalog.RoleAdmin}
 	readers   = []string{catalog.RoleOperator, catalog.RoleWorkflow, catalog.RoleAuditor, catalog.RoleAdmin}
-	AllRoles  = readers
 	pickupers = []string{catalog.RoleOperator, catalog.RoleWorkflow, catalog.RoleAdmin}
 )
 
@@ -137,7 +137,7 @@ func actor(cl *catalog.Token) string { return cl.Role + ":" + cl.Name }
 // dossierFor fetches the dossier a request names, refusing an operator
 // another office's dossier.
 func (s *Server) dossierFor(ctx context.Context, cl *catalog.Token, code string) (catalog.Dossier, error) {
-	if !codeChars(code) {
+	if pipeline.CheckCode(code) != nil {
 		// Not a code this service gives out (nor valid UTF-8, maybe):
 		// no such dossier, without asking the database.
 		return catalog.Dossier{}, fmt.Errorf("dossier %q: %w", code, catalog.ErrNotFound)
@@ -160,18 +160,4 @@ func position(w http.ResponseWriter, r *http.Request) (int, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-// codeChars reports whether code could be a dossier code: 1 to 64 of
-// letters, digits, '.', '-' and '_'.
-func codeChars(code string) bool {
-	if code == "" || len(code) > 64 {
-		return false
-	}
-	for i := 0; i < len(code); i++ {
-		if c := code[i]; !isAlnum(c) && c != '.' && c != '-' && c != '_' {
-			return false
-		}
-	}
-	return true
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -118,8 +119,8 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request, cl *catal
 		problem(w, http.StatusForbidden, fmt.Sprintf("this token works for office %s, not %s", cl.Office, req.Office))
 		return
 	}
-	if !codeSafe(office) {
-		problem(w, http.StatusUnprocessableEntity, "office: an agency code of letters, digits and '.', '-', '_' is required")
+	if err := catalog.CheckOffice(office); err != nil {
+		problem(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
 	if req.Procedure == "" || len(req.Procedure) > 64 {
@@ -155,24 +156,6 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request, cl *catal
 	s.writeDossier(w, r, cl, code, http.StatusCreated)
 }
 
-// codeSafe reports whether s can be part of a dossier code, a file name
-// and an object key.
-func codeSafe(s string) bool {
-	if s == "" || len(s) > 40 || !isAlnum(s[0]) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '.' && c != '-' && c != '_' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
 func (s *Server) getDossier(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
 	s.writeDossier(w, r, cl, r.PathValue("code"), http.StatusOK)
 }
@@ -206,7 +189,7 @@ func (s *Server) progress(w http.ResponseWriter, r *http.Request, cl *catalog.To
 		if err != nil {
 			return
 		}
-		b, _ := jsonMarshal(view)
+		b, _ := json.Marshal(view)
 		if string(b) != string(last) {
 			rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 			if _, err := fmt.Fprintf(w, "event: dossier\ndata: %s\n\n", b); err != nil {

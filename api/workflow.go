@@ -14,8 +14,6 @@ import (
 	"github.com/sohoa/sohoa/pipeline"
 )
 
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
-
 // listReady pages through the dossiers ready for pickup, in the order they
 // became ready: ?status=ready&after=CURSOR&limit=N. The cursor is the
 // position of the last one seen, so no dossier is skipped or repeated

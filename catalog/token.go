@@ -48,6 +48,11 @@ func tokenHash(token string) string {
 // random bits, so a plain hash is as good as a slow one). An operator
 // must name an office.
 func (c *Catalog) CreateToken(ctx context.Context, name, role, office string) (string, error) {
+	if office != "" {
+		if err := CheckOffice(office); err != nil {
+			return "", fmt.Errorf("create token %s: %w", name, err)
+		}
+	}
 	switch role {
 	case RoleOperator:
 		if office == "" {
@@ -117,6 +122,24 @@ func (c *Catalog) RevokeToken(ctx context.Context, name string) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("revoke token %s: %w (or already revoked)", name, ErrNotFound)
+	}
+	return nil
+}
+
+// CheckOffice validates an office's agency code, which starts every code
+// of its dossiers (and so file names and object keys): 1 to 40 letters,
+// digits, '.', '-' and '_', starting with a letter or digit.
+func CheckOffice(office string) error {
+	bad := fmt.Errorf("office %q: an agency code of 1 to 40 letters, digits, '.', '-' and '_', starting with a letter or digit", office)
+	if office == "" || len(office) > 40 {
+		return bad
+	}
+	for i := 0; i < len(office); i++ {
+		c := office[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '-' && c != '_') {
+			return bad
+		}
 	}
 	return nil
 }

@@ -40,8 +40,10 @@ func tokens(ctx context.Context, args []string) error {
 	if args[0] != "list" && name == "" {
 		return usageError{errors.New("--name is required")}
 	}
-	if args[0] == "create" && office != "" && !officeSafe(office) {
-		return usageError{fmt.Errorf("--office %q: an agency code of letters, digits and '.', '-', '_'", office)}
+	if args[0] == "create" && office != "" {
+		if err := catalog.CheckOffice(office); err != nil {
+			return usageError{fmt.Errorf("--office: %w", err)}
+		}
 	}
 	cat, err := catalog.Open(ctx, dsn)
 	if err != nil {
@@ -80,18 +82,4 @@ func tokens(ctx context.Context, args []string) error {
 		tw.Flush()
 	}
 	return nil
-}
-
-func officeSafe(s string) bool {
-	if s == "" || len(s) > 40 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-		if !alnum && (i == 0 || c != '.' && c != '-' && c != '_') {
-			return false
-		}
-	}
-	return true
 }

@@ -83,6 +83,12 @@ func assembledKey(code string, submitted string, results []string) string {
 	return fmt.Sprintf("dossiers/%s/assembled-%s.pdf", code, hex.EncodeToString(h.Sum(nil)[:16]))
 }
 
+// reportsKey is where assembly stores the page reports of the PDF at
+// assembled, in dossier order.
+func reportsKey(assembled string) string {
+	return strings.TrimSuffix(assembled, ".pdf") + "-pages.json"
+}
+
 // signedKey names a signed PDF by its own hash: two signings of one PDF
 // differ (time, signature randomness), so each gets its own object and
 // the catalog records which one is the dossier's.

@@ -468,6 +468,7 @@ func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, created time.T
 	if err != nil {
 		return storage.Info{}, err
 	}
+	var reports []pipeline.PageReport
 	for _, pg := range pages {
 		res, err := w.readResult(ctx, pg.ResultKey)
 		if err != nil {
@@ -483,6 +484,10 @@ func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, created time.T
 			if err != nil {
 				return storage.Info{}, fmt.Errorf("%s page %d: %w", pipeline.StageAssemble, pg.Position, err)
 			}
+			r := rp.Report
+			r.Page = len(reports) + 1
+			r.Source = pg.OriginalKey
+			reports = append(reports, r)
 			page := rp.PDF
 			page.Image.Data = img
 			if err := pw.AddPage(page); err != nil {
@@ -498,6 +503,12 @@ func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, created time.T
 		return storage.Info{}, err
 	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return storage.Info{}, err
+	}
+	// The page reports go first: a stored PDF means its reports are
+	// stored too, for the manifest the sign stage writes.
+	b, _ := json.Marshal(reports)
+	if err := w.cfg.Store.Put(ctx, reportsKey(key), bytes.NewReader(b), int64(len(b)), sha256Hex(b)); err != nil {
 		return storage.Info{}, err
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
@@ -602,29 +613,19 @@ func (w *Worker) failDossier(ctx context.Context, d catalog.Dossier, from catalo
 }
 
 // putManifest stores the dossier's manifest beside its signed PDF: the
-// same record sohoa ingest writes, from the stored page results.
+// same record sohoa ingest writes, from the page reports assembly stored.
 func (w *Worker) putManifest(ctx context.Context, d catalog.Dossier, key string, signed []byte, sig *pipeline.SignatureInfo, mkey string) error {
-	pages, err := w.cfg.Catalog.Pages(ctx, d.Code)
-	if err != nil {
-		return err
-	}
 	m := pipeline.Manifest{Code: d.Code, Created: d.SubmittedAt.UTC().Truncate(time.Second), Tools: w.tools,
 		Options: pipeline.Options{Code: d.Code, Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels},
 		PDF:     key, PDFBytes: int64(len(signed)), PDFHash: sha256Hex(signed), Signature: sig}
-	for _, pg := range pages {
-		res, err := w.readResult(ctx, pg.ResultKey)
-		if err != nil {
-			return err
-		}
-		for _, rp := range res.Pages {
-			r := rp.Report
-			r.Page = len(m.Pages) + 1
-			r.Source = pg.OriginalKey
-			m.Pages = append(m.Pages, r)
-		}
-	}
-	b, err := json.MarshalIndent(m, "", "  ")
+	b, err := w.readAll(ctx, reportsKey(d.AssembledKey))
 	if err != nil {
+		return fmt.Errorf("%s: page reports: %w", pipeline.StageSign, err)
+	}
+	if err := json.Unmarshal(b, &m.Pages); err != nil {
+		return fmt.Errorf("%s: page reports %s: %w", pipeline.StageSign, reportsKey(d.AssembledKey), err)
+	}
+	if b, err = json.MarshalIndent(m, "", "  "); err != nil {
 		return err
 	}
 	return w.cfg.Store.Put(ctx, mkey, bytes.NewReader(b), int64(len(b)), sha256Hex(b))

@@ -16,9 +16,11 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -27,11 +29,10 @@ import (
 	"github.com/sohoa/sohoa/workers"
 )
 
-// Presigner issues URLs that go straight to storage (storage/s3): uploads
-// of originals, downloads of dossier PDFs.
+// Presigner issues URLs that go straight to storage (storage/s3): page
+// uploads to their staging keys.
 type Presigner interface {
 	PresignPut(ctx context.Context, key string, size int64, contentType, sha256hex string, expiry time.Duration) (storage.Presigned, error)
-	PresignGet(ctx context.Context, key string, expiry time.Duration, filename string) (string, error)
 }
 
 // Config is what the server needs.
@@ -39,10 +40,11 @@ type Config struct {
 	Store   storage.Store
 	Catalog *catalog.Catalog
 	Queue   *workers.Queue
-	// Presigner, when set, sends uploads straight to storage and hands out
-	// presigned downloads. When nil the server takes uploads and serves
-	// downloads itself, under URLs signed with URLSecret and addressed
-	// from BaseURL (how clients reach this server).
+	// Presigner, when set, sends uploads straight to storage. When nil the
+	// server takes uploads itself, under URLs signed with URLSecret and
+	// addressed from BaseURL (how clients reach this server). Downloads
+	// of dossier PDFs always come through this server, under such URLs,
+	// so that each one is recorded in the dossier's trail.
 	Presigner Presigner
 	// Multipart, when set, takes large pages in resumable parts.
 	Multipart Multiparter
@@ -53,6 +55,21 @@ type Config struct {
 	UploadExpiry time.Duration
 	// MaxPageBytes bounds one page's upload (default 200 MiB).
 	MaxPageBytes int64
+	// MaxFramesPerFile bounds the pages (TIFF frames, PDF pages) of one
+	// uploaded file (default 500), MaxDossierPages those of all a
+	// dossier's files together (default 2000): checked when a page is
+	// confirmed, before any worker sees it.
+	MaxFramesPerFile int
+	MaxDossierPages  int
+	// StagingTTL is how long an unconfirmed upload waits in staging
+	// before Sweep deletes it (default 24 h).
+	StagingTTL time.Duration
+	// OfficeQuota bounds the bytes of one office's unconfirmed uploads
+	// (default 4 GiB; negative: no quota).
+	OfficeQuota int64
+	// MaxVerifyBytes bounds the signed PDF that server-side verification
+	// reads into memory (default 1 GiB).
+	MaxVerifyBytes int64
 	// Roots, when set, are the trust anchors server-side verification
 	// judges signers by.
 	Roots *x509.CertPool
@@ -73,24 +90,50 @@ type Server struct {
 	routes  []Route
 	metrics *metrics
 	// heavy bounds the requests that hold whole pages or PDFs in memory
-	// (confirming a page, verifying a dossier) at once.
-	heavy chan struct{}
+	// (confirming a page, verifying a dossier) at once; heavyBy counts
+	// those each client holds, so that one cannot take every slot.
+	heavy   chan struct{}
+	heavyMu sync.Mutex
+	heavyBy map[string]int
 }
 
-// maxHeavy requests may each hold up to a page limit's bytes in memory.
-const maxHeavy = 4
+// maxHeavy requests may each hold up to a page limit's bytes in memory;
+// one client (token) at most heavyShare of them.
+const (
+	maxHeavy   = 4
+	heavyShare = 2
+)
 
-func (s *Server) acquireHeavy(w http.ResponseWriter, r *http.Request) bool {
+// acquireHeavy takes a heavy slot for the client, or answers 429 when the
+// client already holds its share (its own requests, not everyone's, wait
+// for it) and 503 when the request ends while waiting.
+func (s *Server) acquireHeavy(w http.ResponseWriter, r *http.Request, cl *catalog.Token) (release func(), ok bool) {
+	who := actor(cl)
+	s.heavyMu.Lock()
+	if s.heavyBy[who] >= heavyShare {
+		s.heavyMu.Unlock()
+		w.Header().Set("Retry-After", "2")
+		problem(w, http.StatusTooManyRequests, fmt.Sprintf("this token already has %d page checks or verifications running: wait for them", heavyShare))
+		return nil, false
+	}
+	s.heavyBy[who]++
+	s.heavyMu.Unlock()
+	done := func() {
+		s.heavyMu.Lock()
+		if s.heavyBy[who]--; s.heavyBy[who] == 0 {
+			delete(s.heavyBy, who)
+		}
+		s.heavyMu.Unlock()
+	}
 	select {
 	case s.heavy <- struct{}{}:
-		return true
+		return func() { <-s.heavy; done() }, true
 	case <-r.Context().Done():
+		done()
 		problem(w, http.StatusServiceUnavailable, "busy: try again")
-		return false
+		return nil, false
 	}
 }
-
-func (s *Server) releaseHeavy() { <-s.heavy }
 
 // New checks cfg and builds the routes.
 func New(cfg Config) (*Server, error) {
@@ -109,11 +152,28 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxPageBytes <= 0 {
 		cfg.MaxPageBytes = 200 << 20
 	}
+	if cfg.MaxFramesPerFile <= 0 {
+		cfg.MaxFramesPerFile = 500
+	}
+	if cfg.MaxDossierPages <= 0 {
+		cfg.MaxDossierPages = 2000
+	}
+	if cfg.StagingTTL <= 0 {
+		cfg.StagingTTL = 24 * time.Hour
+	}
+	if cfg.OfficeQuota == 0 {
+		cfg.OfficeQuota = 4 << 30
+	}
+	if cfg.MaxVerifyBytes <= 0 {
+		cfg.MaxVerifyBytes = 1 << 30
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(), heavy: make(chan struct{}, maxHeavy)}
+	cfg.Catalog.LimitDossierFrames(cfg.MaxDossierPages)
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(),
+		heavy: make(chan struct{}, maxHeavy), heavyBy: map[string]int{}}
 	s.routes = s.table()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
@@ -157,6 +217,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
+// errTooLarge: an object is over a limit the server reads within.
+var errTooLarge = errors.New("too large")
+
 // fail maps an error from the catalog or storage to its status.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
@@ -170,6 +233,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		problem(w, http.StatusUnprocessableEntity, err.Error())
 	case errors.Is(err, storage.ErrBadKey), errors.Is(err, catalog.ErrBadOrder):
 		problem(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, catalog.ErrTooManyFrames), errors.Is(err, errTooLarge):
+		problem(w, http.StatusRequestEntityTooLarge, err.Error())
+	case errors.Is(err, catalog.ErrQuota):
+		w.Header().Set("Retry-After", "60")
+		problem(w, http.StatusTooManyRequests, err.Error()+": confirm the pages sent, or wait for unconfirmed uploads to expire")
 	default:
 		s.cfg.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		problem(w, http.StatusInternalServerError, "internal error")

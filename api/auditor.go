@@ -76,8 +76,9 @@ func (s *Server) originals(w http.ResponseWriter, r *http.Request, cl *catalog.T
 	if out == nil {
 		out = []originalJSON{}
 	}
-	s.record(r, d.Code, cl, "list-originals", nil)
-	writeJSON(w, http.StatusOK, map[string]any{"code": d.Code, "originals": out})
+	if s.record(w, r, d.Code, cl, "list-originals", nil) {
+		writeJSON(w, http.StatusOK, map[string]any{"code": d.Code, "originals": out})
+	}
 }
 
 // original sends one original exactly as the station uploaded it.
@@ -112,7 +113,9 @@ func (s *Server) original(w http.ResponseWriter, r *http.Request, cl *catalog.To
 		return
 	}
 	defer rc.Close()
-	s.record(r, d.Code, cl, "download-original", map[string]any{"sha256": sum})
+	if !s.record(w, r, d.Code, cl, "download-original", map[string]any{"sha256": sum}) {
+		return
+	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("X-Content-SHA256", sum)
 	io.Copy(w, rc)
@@ -126,11 +129,12 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, cl *catalog.Toke
 		return
 	}
 	ctx := r.Context()
-	if !s.acquireHeavy(w, r) {
+	release, ok := s.acquireHeavy(w, r, cl)
+	if !ok {
 		return
 	}
-	defer s.releaseHeavy()
-	pdf, err := s.readAll(r, d.PDFKey)
+	defer release()
+	pdf, err := s.readBounded(r, d.PDFKey, s.cfg.MaxVerifyBytes)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -148,13 +152,9 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, cl *catalog.Toke
 	}
 	// The PDF names each original by its SHA-256 (workers read it under
 	// that name), so that is the file name verify looks for.
+	// Originals go to files a piece at a time, not through memory.
 	for _, p := range pages {
-		b, err := s.readAll(r, p.OriginalKey)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if err := os.WriteFile(filepath.Join(dir, p.SHA256), b, 0o600); err != nil {
+		if err := s.saveTo(r, p.OriginalKey, filepath.Join(dir, p.SHA256)); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -164,17 +164,46 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, cl *catalog.Toke
 		s.fail(w, r, err)
 		return
 	}
-	s.record(r, d.Code, cl, "verify", map[string]any{"ok": rep.OK, "problems": len(rep.Problems)})
-	writeJSON(w, http.StatusOK, rep)
+	if s.record(w, r, d.Code, cl, "verify", map[string]any{"ok": rep.OK, "problems": len(rep.Problems)}) {
+		writeJSON(w, http.StatusOK, rep)
+	}
 }
 
-func (s *Server) readAll(r *http.Request, key string) ([]byte, error) {
+// readBounded reads an object of at most limit bytes into one buffer of
+// its size, refusing (errTooLarge) a larger one before reading it.
+func (s *Server) readBounded(r *http.Request, key string, limit int64) ([]byte, error) {
+	info, err := s.cfg.Store.Stat(r.Context(), key)
+	if err != nil {
+		return nil, err
+	}
+	if info.Size > limit {
+		return nil, fmt.Errorf("%w: %s is %d bytes, limit %d", errTooLarge, key, info.Size, limit)
+	}
 	rc, err := s.cfg.Store.Get(r.Context(), key)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	return io.ReadAll(rc)
+	b := make([]byte, info.Size)
+	if _, err := io.ReadFull(rc, b); err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	return b, nil
+}
+
+// saveTo copies an object to a new file at path.
+func (s *Server) saveTo(r *http.Request, key, path string) error {
+	rc, err := s.cfg.Store.Get(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, rc)
+	return errors.Join(err, f.Close())
 }
 
 // trail is the dossier's audit trail: every change and access, with who
@@ -220,6 +249,7 @@ func (s *Server) trail(w http.ResponseWriter, r *http.Request, cl *catalog.Token
 		out.Records = append(out.Records, rec{ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, Page: e.Page,
 			From: e.From, To: e.To, Detail: e.Detail, PrevHash: e.PrevHash, Hash: e.Hash})
 	}
-	s.record(r, d.Code, cl, "read-trail", nil)
-	writeJSON(w, http.StatusOK, out)
+	if s.record(w, r, d.Code, cl, "read-trail", nil) {
+		writeJSON(w, http.StatusOK, out)
+	}
 }

@@ -12,11 +12,12 @@ import (
 	"github.com/sohoa/sohoa/storage/s3"
 )
 
-// Multiparter is storage that takes an original in parts a station can
-// resume after a dropped link (storage/s3). Parts go to a staging object;
-// only bytes that hash to the declared SHA-256 become the original.
+// Multiparter is storage that takes a page in parts a station can resume
+// after a dropped link (storage/s3). Only bytes that hash to the declared
+// SHA-256 reach the dossier's staging key, to be confirmed like a page
+// sent in one PUT.
 type Multiparter interface {
-	StartMultipart(ctx context.Context, sha256hex string, size int64, contentType string) (s3.Multipart, error)
+	StartMultipart(ctx context.Context, scope, sha256hex string, size int64, contentType string) (s3.Multipart, error)
 	PresignPart(ctx context.Context, m s3.Multipart, n int, expiry time.Duration) (storage.Presigned, error)
 	UploadedParts(ctx context.Context, m s3.Multipart) ([]s3.Part, error)
 	CompleteMultipart(ctx context.Context, m s3.Multipart) error
@@ -39,12 +40,12 @@ type multipartState struct {
 }
 
 // startMultipart answers an upload request that asked for parts.
-func (s *Server) startMultipart(w http.ResponseWriter, r *http.Request, req uploadRequest, key string) {
+func (s *Server) startMultipart(w http.ResponseWriter, r *http.Request, req uploadRequest, code, key string) {
 	if s.cfg.Multipart == nil {
 		problem(w, http.StatusBadRequest, "this service's storage takes a page in one PUT; ask without multipart")
 		return
 	}
-	m, err := s.cfg.Multipart.StartMultipart(r.Context(), req.SHA256, req.Size, req.ContentType)
+	m, err := s.cfg.Multipart.StartMultipart(r.Context(), code, req.SHA256, req.Size, req.ContentType)
 	if errors.Is(err, storage.ErrExists) {
 		writeJSON(w, http.StatusOK, map[string]any{"key": key, "exists": true})
 		return
@@ -103,7 +104,8 @@ func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request, cl *catal
 	}
 	// Uploads belong to an operator's dossier still open for pages, so
 	// one office cannot look into or finish another's.
-	if _, ok := s.uploading(w, r, cl); !ok {
+	d, ok := s.uploading(w, r, cl)
+	if !ok {
 		return s3.Multipart{}, false
 	}
 	if req.Key == "" || req.UploadID == "" || len(req.UploadID) > 1024 {
@@ -113,6 +115,12 @@ func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request, cl *catal
 	m, err := s3.ResumeMultipart(req.Key, req.UploadID)
 	if err != nil {
 		problem(w, http.StatusBadRequest, err.Error())
+		return s3.Multipart{}, false
+	}
+	// The key names the dossier the upload was started for; another
+	// dossier's route knows no such upload, whoever asks.
+	if m.Scope != d.Code {
+		problem(w, http.StatusNotFound, fmt.Sprintf("dossier %s has no multipart upload %s", d.Code, req.Key))
 		return s3.Multipart{}, false
 	}
 	return m, true
@@ -127,7 +135,7 @@ func (s *Server) multipartParts(w http.ResponseWriter, r *http.Request, cl *cata
 }
 
 // multipartComplete assembles the parts and, if their bytes hash to the
-// declared SHA-256, stores them as the original; then the station confirms
+// declared SHA-256, stages them for the dossier; then the station confirms
 // the page as after a single PUT.
 func (s *Server) multipartComplete(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
 	m, ok := s.readMultipart(w, r, cl)

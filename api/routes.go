@@ -58,8 +58,8 @@ func (s *Server) table() []Route {
 		{"POST", "/v1/dossiers/{code}/verify", auditor, s.verify},
 		{"GET", "/v1/dossiers/{code}/trail", auditor, s.trail},
 		{"GET", "/metrics", admin, s.serveMetrics},
-		{"PUT", "/v1/uploads/{sha256}", nil, s.upload},
-		{"GET", "/v1/downloads/{key...}", nil, s.download},
+		{"PUT", "/v1/uploads/{code}/{sha256}", nil, s.upload},
+		{"GET", "/v1/downloads/{code}/pdf", nil, s.download},
 		{"GET", "/openapi.json", nil, s.openAPI},
 		{"GET", "/healthz", nil, func(w http.ResponseWriter, _ *http.Request, _ *catalog.Token) { w.WriteHeader(http.StatusNoContent) }},
 		{"GET", "/readyz", nil, s.ready},
@@ -134,8 +134,8 @@ func (w *statusWriter) Flush() {
 // actor names the client in the catalog's events: role and token name.
 func actor(cl *catalog.Token) string { return cl.Role + ":" + cl.Name }
 
-// dossierFor fetches the dossier a request names, refusing an operator
-// another office's dossier.
+// dossierFor fetches the dossier a request names; to an operator, another
+// office's dossier does not exist.
 func (s *Server) dossierFor(ctx context.Context, cl *catalog.Token, code string) (catalog.Dossier, error) {
 	if pipeline.CheckCode(code) != nil {
 		// Not a code this service gives out (nor valid UTF-8, maybe):
@@ -143,13 +143,13 @@ func (s *Server) dossierFor(ctx context.Context, cl *catalog.Token, code string)
 		return catalog.Dossier{}, fmt.Errorf("dossier %q: %w", code, catalog.ErrNotFound)
 	}
 	d, err := s.cfg.Catalog.Get(ctx, code)
-	if err != nil {
-		return d, err
+	// Another office's dossier is answered as an unknown one, word for
+	// word: codes are sequential, and a different answer would tell an
+	// operator which codes other offices have given out.
+	if errors.Is(err, catalog.ErrNotFound) || err == nil && cl.Role == catalog.RoleOperator && d.Office != cl.Office {
+		return catalog.Dossier{}, fmt.Errorf("dossier %s: %w", code, catalog.ErrNotFound)
 	}
-	if cl.Role == catalog.RoleOperator && d.Office != cl.Office {
-		return d, fmt.Errorf("%w: dossier %s belongs to another office", errForbidden, code)
-	}
-	return d, nil
+	return d, err
 }
 
 // position reads the {position} path segment.

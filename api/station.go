@@ -1,18 +1,19 @@
 package api
 
 import (
+	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sohoa/sohoa/catalog"
 	"github.com/sohoa/sohoa/citizen"
@@ -127,6 +128,14 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request, cl *catal
 		problem(w, http.StatusUnprocessableEntity, "procedure: the procedure (TTHC) code is required, at most 64 bytes")
 		return
 	}
+	// Every text field is checked before a code is given out: a value the
+	// database refuses must not cost a number in the office's sequence.
+	for _, f := range []struct{ name, v string }{{"procedure", req.Procedure}, {"receipt_no", req.ReceiptNo}} {
+		if err := checkText(f.v); err != nil {
+			problem(w, http.StatusUnprocessableEntity, f.name+": "+err.Error())
+			return
+		}
+	}
 	if req.Queue != "" && req.Queue != catalog.QueueDesk && req.Queue != catalog.QueueBulk {
 		problem(w, http.StatusUnprocessableEntity, fmt.Sprintf("queue %q: want %q or %q", req.Queue, catalog.QueueDesk, catalog.QueueBulk))
 		return
@@ -174,6 +183,7 @@ func (s *Server) progress(w http.ResponseWriter, r *http.Request, cl *catalog.To
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	var last []byte
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
@@ -181,6 +191,13 @@ func (s *Server) progress(w http.ResponseWriter, r *http.Request, cl *catalog.To
 	// client that stops reading is dropped after a write stalls.
 	end := time.Now().Add(maxStream)
 	for time.Now().Before(end) {
+		// A token revoked while the stream is open ends it at the next
+		// tick, as it would refuse the next request.
+		if _, err := s.cfg.Catalog.Authenticate(ctx, token); err != nil {
+			fmt.Fprintf(w, "event: error\ndata: {\"detail\":\"the API token is no longer valid\"}\n\n")
+			rc.Flush()
+			return
+		}
 		d, err := s.cfg.Catalog.Get(ctx, code)
 		if err != nil {
 			return
@@ -259,8 +276,11 @@ func (s *Server) uploading(w http.ResponseWriter, r *http.Request, cl *catalog.T
 }
 
 // requestUpload answers with where to PUT the page, or with exists: true
-// when the service already holds those bytes (a resumed station, a page
-// shared by two dossiers): then there is nothing to send.
+// when there is nothing to send: the dossier's staging already holds the
+// bytes (a resumed station), or its office holds them as an original (a
+// page shared by two of its dossiers). A scan only another office holds is
+// answered as one nobody holds: the station sends the bytes, which proves
+// it has them, and the answer tells nothing of other offices' scans.
 func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
 	var req uploadRequest
 	if !readJSON(w, r, &req) {
@@ -268,81 +288,114 @@ func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request, cl *catal
 	}
 	// The dossier first: a client that may not touch it learns nothing
 	// about what it would have accepted.
-	if _, ok := s.uploading(w, r, cl); !ok {
+	d, ok := s.uploading(w, r, cl)
+	if !ok {
 		return
 	}
 	key, ok := s.checkUpload(w, req)
 	if !ok {
 		return
 	}
+	sum := strings.ToLower(req.SHA256)
 	resp := struct {
-		Key        string             `json:"key"`
-		Exists     bool               `json:"exists"`
-		ProofNonce string             `json:"proof_nonce,omitempty"`
-		Upload     *storage.Presigned `json:"upload,omitempty"`
-		Expires    *time.Time         `json:"expires,omitempty"`
+		Key     string             `json:"key"`
+		Exists  bool               `json:"exists"`
+		Upload  *storage.Presigned `json:"upload,omitempty"`
+		Expires *time.Time         `json:"expires,omitempty"`
 	}{Key: key}
-	if _, err := s.cfg.Store.Stat(r.Context(), key); err == nil {
+	src, err := s.uploadedFor(r.Context(), d, sum)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if src != "" {
 		resp.Exists = true
-		mine, err := s.heldFor(r, cl, req.SHA256)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if !mine {
-			resp.ProofNonce = s.possessionNonce(r.PathValue("code"), req.SHA256)
-		}
 		writeJSON(w, http.StatusOK, resp)
 		return
-	} else if !errors.Is(err, storage.ErrNotFound) {
+	}
+	if err := s.cfg.Catalog.ReserveUpload(r.Context(), d.Code, d.Office, sum, req.Size, s.cfg.OfficeQuota, s.cfg.StagingTTL); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if req.Multipart {
-		s.startMultipart(w, r, req, key)
+		s.startMultipart(w, r, req, d.Code, key)
 		return
 	}
 	exp := time.Now().Add(s.cfg.UploadExpiry).UTC().Truncate(time.Second)
 	var p storage.Presigned
 	if s.cfg.Presigner != nil {
-		var err error
-		p, err = s.cfg.Presigner.PresignPut(r.Context(), key, req.Size, req.ContentType, req.SHA256, s.cfg.UploadExpiry)
+		staged, err := storage.StagingKey(d.Code, sum)
+		if err == nil {
+			p, err = s.cfg.Presigner.PresignPut(r.Context(), staged, req.Size, req.ContentType, sum, s.cfg.UploadExpiry)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	} else {
-		p = s.signLocalUpload(req, exp)
+		p = s.signLocalUpload(d.Code, req, exp)
 	}
 	resp.Upload, resp.Expires = &p, &exp
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// checkedOriginal reads an uploaded original back and checks it: its
-// bytes must hash to the declared SHA-256 and be a scan sohoa can read.
-// It answers the request itself when they are not.
-func (s *Server) checkedOriginal(w http.ResponseWriter, r *http.Request, cl *catalog.Token, sha, proof string) (catalog.Page, bool) {
+// uploadedFor returns where dossier d may take the page with SHA-256 sum
+// from without an upload: its staging key, when the station sent the
+// bytes there, or the original, when d's office already holds it; "" when
+// neither.
+func (s *Server) uploadedFor(ctx context.Context, d catalog.Dossier, sum string) (string, error) {
+	staged, err := storage.StagingKey(d.Code, sum)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.cfg.Store.Stat(ctx, staged); err == nil {
+		return staged, nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return "", err
+	}
+	orig, err := storage.OriginalKey(sum)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.cfg.Store.Stat(ctx, orig); errors.Is(err, storage.ErrNotFound) {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	offices, err := s.cfg.Catalog.OriginalOffices(ctx, sum)
+	if err != nil || !slices.Contains(offices, d.Office) {
+		return "", err
+	}
+	return orig, nil
+}
+
+// checkedOriginal takes the page with SHA-256 sha for dossier d from where
+// the station put it (or its office holds it) and checks it: its bytes
+// must hash to sha and be a scan sohoa can read, with no more pages than a
+// file may have. Staged bytes that pass become the original, write-once.
+// It answers the request itself when they do not.
+func (s *Server) checkedOriginal(w http.ResponseWriter, r *http.Request, cl *catalog.Token, d catalog.Dossier, sha string) (catalog.Page, bool) {
 	key, err := storage.OriginalKey(sha)
 	if err != nil {
 		problem(w, http.StatusUnprocessableEntity, "sha256: want 64 hex digits")
 		return catalog.Page{}, false
 	}
 	sum := strings.ToLower(sha)
-	if !s.acquireHeavy(w, r) {
+	release, ok := s.acquireHeavy(w, r, cl)
+	if !ok {
 		return catalog.Page{}, false
 	}
-	defer s.releaseHeavy()
-	rc, err := s.cfg.Store.Get(r.Context(), key)
-	if errors.Is(err, storage.ErrNotFound) {
-		problem(w, http.StatusConflict, "no upload with that SHA-256: upload the page first")
-		return catalog.Page{}, false
-	}
+	defer release()
+	src, err := s.uploadedFor(r.Context(), d, sum)
 	if err != nil {
 		s.fail(w, r, err)
 		return catalog.Page{}, false
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, s.cfg.MaxPageBytes+1))
-	rc.Close()
+	if src == "" {
+		problem(w, http.StatusConflict, fmt.Sprintf("dossier %s received no upload with SHA-256 %s: upload the page first", d.Code, sum))
+		return catalog.Page{}, false
+	}
+	data, err := s.readBounded(r, src, s.cfg.MaxPageBytes)
 	if err != nil {
 		s.fail(w, r, err)
 		return catalog.Page{}, false
@@ -351,28 +404,43 @@ func (s *Server) checkedOriginal(w http.ResponseWriter, r *http.Request, cl *cat
 		problem(w, http.StatusUnprocessableEntity, fmt.Sprintf("stored bytes do not hash to the declared SHA-256 %s", sum))
 		return catalog.Page{}, false
 	}
-	// A scan another office's dossier holds is attached only by a station
-	// that shows it has the bytes: knowing a hash is not enough.
-	mine, err := s.heldFor(r, cl, sum)
+	// Probe only (headers, page count, pixel and byte limits): a wrong
+	// file is told to the operator now, not after it reached a worker.
+	f, err := scan.OpenBytes(sum, data, scan.Options{MaxPages: s.cfg.MaxFramesPerFile})
 	if err != nil {
-		s.fail(w, r, err)
-		return catalog.Page{}, false
-	}
-	if !mine && !hmac.Equal([]byte(proof), []byte(possessionProof(s.possessionNonce(r.PathValue("code"), sum), data))) {
-		problem(w, http.StatusForbidden, "this scan is held for another office: send proof, the SHA-256 of proof_nonce and the scan's bytes")
-		return catalog.Page{}, false
-	}
-	// Probe only (headers, page count, pixel limits): a wrong file is
-	// told to the operator now, not after it reached a worker.
-	if _, err := scan.OpenBytes(sum, data, scan.Options{}); err != nil {
 		status := http.StatusUnprocessableEntity
-		if errors.Is(err, scan.ErrUnsupported) {
+		switch {
+		case errors.Is(err, scan.ErrUnsupported):
 			status = http.StatusUnsupportedMediaType
+		case errors.Is(err, scan.ErrTooLarge):
+			status = http.StatusRequestEntityTooLarge
 		}
 		problem(w, status, "not a readable scan: "+err.Error())
 		return catalog.Page{}, false
 	}
-	return catalog.Page{OriginalKey: key, SHA256: sum, Size: int64(len(data))}, true
+	if src != key {
+		// Checked: now it is an original. Stored already (another
+		// dossier's page, or this confirm repeated) is as good.
+		err := s.cfg.Store.Put(r.Context(), key, bytes.NewReader(data), int64(len(data)), sum)
+		if err != nil && !errors.Is(err, storage.ErrExists) {
+			s.fail(w, r, err)
+			return catalog.Page{}, false
+		}
+	}
+	return catalog.Page{OriginalKey: key, SHA256: sum, Size: int64(len(data)), Frames: f.Pages}, true
+}
+
+// unstage drops an upload's staging copy and reservation once its page is
+// recorded. A failure costs only space until Sweep: the original is kept.
+func (s *Server) unstage(ctx context.Context, code, sum string) {
+	if staged, err := storage.StagingKey(code, sum); err == nil {
+		if err := s.cfg.Store.Delete(ctx, staged); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			s.cfg.Log.Warn("drop staged upload", "dossier", code, "sha256", sum, "err", err)
+		}
+	}
+	if err := s.cfg.Catalog.ReleaseUpload(ctx, code, sum); err != nil {
+		s.cfg.Log.Warn("release upload", "dossier", code, "sha256", sum, "err", err)
+	}
 }
 
 // confirmPage accepts an uploaded original as page position.
@@ -380,7 +448,6 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, cl *catalog
 	var req struct {
 		Position int    `json:"position"`
 		SHA256   string `json:"sha256"`
-		Proof    string `json:"proof"`
 	}
 	if !readJSON(w, r, &req) {
 		return
@@ -393,7 +460,7 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, cl *catalog
 	if !ok {
 		return
 	}
-	p, ok := s.checkedOriginal(w, r, cl, req.SHA256, req.Proof)
+	p, ok := s.checkedOriginal(w, r, cl, d, req.SHA256)
 	if !ok {
 		return
 	}
@@ -411,6 +478,7 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, cl *catalog
 		s.fail(w, r, err)
 		return
 	}
+	s.unstage(r.Context(), d.Code, p.SHA256)
 	s.writeDossier(w, r, cl, d.Code, http.StatusOK)
 }
 
@@ -422,7 +490,6 @@ func (s *Server) replacePage(w http.ResponseWriter, r *http.Request, cl *catalog
 	}
 	var req struct {
 		SHA256 string `json:"sha256"`
-		Proof  string `json:"proof"`
 	}
 	if !readJSON(w, r, &req) {
 		return
@@ -431,7 +498,7 @@ func (s *Server) replacePage(w http.ResponseWriter, r *http.Request, cl *catalog
 	if !ok {
 		return
 	}
-	p, ok := s.checkedOriginal(w, r, cl, req.SHA256, req.Proof)
+	p, ok := s.checkedOriginal(w, r, cl, d, req.SHA256)
 	if !ok {
 		return
 	}
@@ -439,6 +506,7 @@ func (s *Server) replacePage(w http.ResponseWriter, r *http.Request, cl *catalog
 		s.fail(w, r, err)
 		return
 	}
+	s.unstage(r.Context(), d.Code, p.SHA256)
 	s.writeDossier(w, r, cl, d.Code, http.StatusOK)
 }
 
@@ -535,35 +603,19 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request, _ *catalog.Token)
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// heldFor reports whether the original with SHA-256 sum is the caller's
-// to attach without proof: held by no dossier yet, or by one of the
-// caller's office (an admin's always).
-func (s *Server) heldFor(r *http.Request, cl *catalog.Token, sum string) (bool, error) {
-	if cl.Role == catalog.RoleAdmin {
-		return true, nil
+// checkText refuses what has no place in a short text field a person
+// typed: bytes that are not UTF-8, control characters (NUL among them,
+// which PostgreSQL refuses) and invisible format characters such as the
+// bidirectional overrides that make a value read differently than it is
+// stored.
+func checkText(v string) error {
+	if !utf8.ValidString(v) {
+		return errors.New("not valid UTF-8")
 	}
-	offices, err := s.cfg.Catalog.OriginalOffices(r.Context(), strings.ToLower(sum))
-	if err != nil {
-		return false, err
+	for i, c := range v {
+		if unicode.IsControl(c) || unicode.Is(unicode.Cf, c) {
+			return fmt.Errorf("character %U at byte %d is a control or formatting character", c, i)
+		}
 	}
-	return len(offices) == 0 || slices.Contains(offices, cl.Office), nil
-}
-
-// possessionNonce is the challenge for attaching a scan another office
-// holds to dossier code: fixed for the dossier and scan, unknowable
-// without the server's secret.
-func (s *Server) possessionNonce(code, sum string) string {
-	m := hmac.New(sha256.New, s.cfg.URLSecret)
-	fmt.Fprintf(m, "possession\n%s\n%s", code, strings.ToLower(sum))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// possessionProof is the answer: the SHA-256 of the nonce's bytes and the
-// scan's, which only a holder of the scan can compute.
-func possessionProof(nonce string, data []byte) string {
-	n, _ := hex.DecodeString(nonce)
-	h := sha256.New()
-	h.Write(n)
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil))
+	return nil
 }

@@ -18,27 +18,28 @@ import (
 )
 
 // The local store's uploads come to this server: a PUT to
-// /v1/uploads/SHA256?size=N&type=T&expires=UNIX&sig=HMAC, where the HMAC
-// (SHA-256, the server's upload secret) covers hash, size, type and
-// expiry, as a presigned S3 URL's signature does.
+// /v1/uploads/CODE/SHA256?size=N&type=T&expires=UNIX&sig=HMAC, where the
+// HMAC (SHA-256, the server's URL secret) covers dossier, hash, size, type
+// and expiry, as a presigned S3 URL's signature does. The bytes go to the
+// dossier's staging key, never straight to the originals.
 
-func (s *Server) uploadSignature(sum string, size int64, ctype string, exp int64) string {
+func (s *Server) uploadSignature(code, sum string, size int64, ctype string, exp int64) string {
 	m := hmac.New(sha256.New, s.cfg.URLSecret)
-	fmt.Fprintf(m, "PUT\n%s\n%d\n%s\n%d", sum, size, ctype, exp)
+	fmt.Fprintf(m, "PUT\n%s\n%s\n%d\n%s\n%d", code, sum, size, ctype, exp)
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-func (s *Server) signLocalUpload(u uploadRequest, exp time.Time) storage.Presigned {
+func (s *Server) signLocalUpload(code string, u uploadRequest, exp time.Time) storage.Presigned {
 	sum := strings.ToLower(u.SHA256)
 	q := url.Values{}
 	q.Set("size", strconv.FormatInt(u.Size, 10))
 	q.Set("type", u.ContentType)
 	q.Set("expires", strconv.FormatInt(exp.Unix(), 10))
-	q.Set("sig", s.uploadSignature(sum, u.Size, u.ContentType, exp.Unix()))
+	q.Set("sig", s.uploadSignature(code, sum, u.Size, u.ContentType, exp.Unix()))
 	h := http.Header{}
 	h.Set("Content-Type", u.ContentType)
 	h.Set("Content-Length", strconv.FormatInt(u.Size, 10))
-	return storage.Presigned{URL: s.cfg.BaseURL + "/v1/uploads/" + sum + "?" + q.Encode(), Method: http.MethodPut, Header: h}
+	return storage.Presigned{URL: s.cfg.BaseURL + "/v1/uploads/" + code + "/" + sum + "?" + q.Encode(), Method: http.MethodPut, Header: h}
 }
 
 // upload takes a page for the local store. The bytes must be exactly the
@@ -48,13 +49,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, _ *catalog.Token
 		problem(w, http.StatusNotFound, "uploads go straight to object storage")
 		return
 	}
-	sum := strings.ToLower(r.PathValue("sha256"))
+	code, sum := r.PathValue("code"), strings.ToLower(r.PathValue("sha256"))
 	q := r.URL.Query()
 	size, err1 := strconv.ParseInt(q.Get("size"), 10, 64)
 	exp, err2 := strconv.ParseInt(q.Get("expires"), 10, 64)
 	ctype := q.Get("type")
 	if err1 != nil || err2 != nil ||
-		!hmac.Equal([]byte(q.Get("sig")), []byte(s.uploadSignature(sum, size, ctype, exp))) {
+		!hmac.Equal([]byte(q.Get("sig")), []byte(s.uploadSignature(code, sum, size, ctype, exp))) {
 		problem(w, http.StatusForbidden, "upload URL signature does not match")
 		return
 	}
@@ -74,9 +75,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, _ *catalog.Token
 		problem(w, http.StatusBadRequest, fmt.Sprintf("content length %d, signed for %d", r.ContentLength, size))
 		return
 	}
-	// A page that trickles in is cut off when its URL expires.
+	// The server's read timeout is for requests of a few KiB; a page on a
+	// commune's link may take minutes, so its own deadline is the URL's
+	// expiry: a page that trickles in is cut off then.
 	http.NewResponseController(w).SetReadDeadline(time.Unix(exp, 0).Add(time.Minute))
-	key, err := storage.OriginalKey(sum)
+	key, err := storage.StagingKey(code, sum)
 	if err != nil {
 		problem(w, http.StatusBadRequest, err.Error())
 		return
@@ -85,9 +88,6 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, _ *catalog.Token
 	switch {
 	case err == nil:
 		w.WriteHeader(http.StatusCreated)
-	case errors.Is(err, storage.ErrExists):
-		// Resumed or repeated upload of bytes already held.
-		w.WriteHeader(http.StatusOK)
 	case errors.Is(err, storage.ErrHashMismatch):
 		problem(w, http.StatusUnprocessableEntity, "uploaded bytes do not hash to the declared SHA-256; nothing was stored")
 	default:
@@ -95,31 +95,34 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, _ *catalog.Token
 	}
 }
 
-// Downloads of the local store's PDFs, likewise: GET
-// /v1/downloads/KEY?expires=UNIX&sig=HMAC over key and expiry.
+// Downloads of dossier PDFs come through this server whatever the store,
+// so that every download, not only the link, is in the dossier's trail:
+// GET /v1/downloads/CODE/pdf?sha256=H&actor=A&expires=UNIX&sig=HMAC, the
+// HMAC over dossier, PDF hash, who asked for the link, and expiry.
 
-func (s *Server) downloadSignature(key string, exp int64) string {
+func (s *Server) downloadSignature(code, sum, who string, exp int64) string {
 	m := hmac.New(sha256.New, s.cfg.URLSecret)
-	fmt.Fprintf(m, "GET\n%s\n%d", key, exp)
+	fmt.Fprintf(m, "GET\n%s\n%s\n%s\n%d", code, sum, who, exp)
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-func (s *Server) signLocalDownload(key string, exp time.Time) string {
+func (s *Server) signDownload(d catalog.Dossier, who string, exp time.Time) string {
 	q := url.Values{}
+	q.Set("sha256", d.PDFSHA256)
+	q.Set("actor", who)
 	q.Set("expires", strconv.FormatInt(exp.Unix(), 10))
-	q.Set("sig", s.downloadSignature(key, exp.Unix()))
-	return s.cfg.BaseURL + "/v1/downloads/" + key + "?" + q.Encode()
+	q.Set("sig", s.downloadSignature(d.Code, d.PDFSHA256, who, exp.Unix()))
+	return s.cfg.BaseURL + "/v1/downloads/" + d.Code + "/pdf?" + q.Encode()
 }
 
+// download serves a dossier's signed PDF under a link pdfLink signed,
+// recording the download first: when it cannot be recorded, nothing is
+// sent.
 func (s *Server) download(w http.ResponseWriter, r *http.Request, _ *catalog.Token) {
-	if s.cfg.Presigner != nil {
-		problem(w, http.StatusNotFound, "downloads come straight from object storage")
-		return
-	}
-	key := r.PathValue("key")
-	exp, err := strconv.ParseInt(r.URL.Query().Get("expires"), 10, 64)
-	if err != nil || storage.CheckKey(key) != nil ||
-		!hmac.Equal([]byte(r.URL.Query().Get("sig")), []byte(s.downloadSignature(key, exp))) {
+	code, q := r.PathValue("code"), r.URL.Query()
+	sum, who := q.Get("sha256"), q.Get("actor")
+	exp, err := strconv.ParseInt(q.Get("expires"), 10, 64)
+	if err != nil || !hmac.Equal([]byte(q.Get("sig")), []byte(s.downloadSignature(code, sum, who, exp))) {
 		problem(w, http.StatusForbidden, "download URL signature does not match")
 		return
 	}
@@ -127,16 +130,35 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, _ *catalog.Tok
 		problem(w, http.StatusForbidden, "download URL expired: ask for a new one")
 		return
 	}
-	rc, err := s.cfg.Store.Get(r.Context(), key)
+	d, err := s.cfg.Catalog.Get(r.Context(), code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.PDFKey == "" || d.PDFSHA256 != sum {
+		problem(w, http.StatusNotFound, fmt.Sprintf("dossier %s has no signed PDF %s", code, sum))
+		return
+	}
+	rc, err := s.cfg.Store.Get(r.Context(), d.PDFKey)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	defer rc.Close()
-	if strings.HasSuffix(key, ".pdf") {
-		w.Header().Set("Content-Type", "application/pdf")
-	} else {
-		w.Header().Set("Content-Type", "application/octet-stream")
+	if err := s.cfg.Catalog.Record(r.Context(), code, who, "download-pdf", map[string]any{"sha256": sum}); err != nil {
+		s.unrecorded(w, r, code, err)
+		return
 	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", code+".pdf"))
+	w.Header().Set("X-Content-SHA256", sum)
 	io.Copy(w, rc)
+}
+
+// unrecorded refuses an access the trail could not record: an auditor
+// must be able to rely on the trail naming every read.
+func (s *Server) unrecorded(w http.ResponseWriter, r *http.Request, code string, err error) {
+	s.cfg.Log.Error("access not recorded, refused", "dossier", code, "path", r.URL.Path, "err", err)
+	w.Header().Set("Retry-After", "5")
+	problem(w, http.StatusServiceUnavailable, "the access could not be recorded in the dossier's trail, so it was refused: try again")
 }

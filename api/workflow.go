@@ -124,8 +124,9 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request, cl *catalog.To
 		ReceiptNo string `json:"receipt_no,omitempty"`
 		*pipeline.Manifest
 	}{d.Code, d.Procedure, d.Office, d.CitizenID, d.ReceiptNo, m}
-	s.record(r, d.Code, cl, "read-metadata", nil)
-	writeJSON(w, http.StatusOK, out)
+	if s.record(w, r, d.Code, cl, "read-metadata", nil) {
+		writeJSON(w, http.StatusOK, out)
+	}
 }
 
 // text is each PDF page's recognised text.
@@ -150,8 +151,9 @@ func (s *Server) text(w http.ResponseWriter, r *http.Request, cl *catalog.Token)
 		out.Pages = append(out.Pages, page{Page: p.Page, Original: p.SHA256, SourcePage: p.SourcePage,
 			Confidence: p.OCRConfidence, Warnings: p.Warnings, Text: p.Text})
 	}
-	s.record(r, d.Code, cl, "read-text", nil)
-	writeJSON(w, http.StatusOK, out)
+	if s.record(w, r, d.Code, cl, "read-text", nil) {
+		writeJSON(w, http.StatusOK, out)
+	}
 }
 
 // pdfLink hands out a short-lived URL of the signed PDF.
@@ -160,20 +162,13 @@ func (s *Server) pdfLink(w http.ResponseWriter, r *http.Request, cl *catalog.Tok
 	if !ok {
 		return
 	}
-	var url string
-	var err error
-	if s.cfg.Presigner != nil {
-		url, err = s.cfg.Presigner.PresignGet(r.Context(), d.PDFKey, s.cfg.UploadExpiry, d.Code+".pdf")
-	} else {
-		url = s.signLocalDownload(d.PDFKey, time.Now().Add(s.cfg.UploadExpiry))
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	exp := time.Now().Add(s.cfg.UploadExpiry).UTC().Truncate(time.Second)
+	// The link is recorded, and so, by download, is each use of it.
+	if !s.record(w, r, d.Code, cl, "pdf-link", map[string]any{"sha256": d.PDFSHA256}) {
 		return
 	}
-	s.record(r, d.Code, cl, "download-pdf", map[string]any{"sha256": d.PDFSHA256})
 	writeJSON(w, http.StatusOK, map[string]any{
-		"url": url, "sha256": d.PDFSHA256, "expires": time.Now().Add(s.cfg.UploadExpiry).UTC().Truncate(time.Second),
+		"url": s.signDownload(d, actor(cl), exp), "sha256": d.PDFSHA256, "expires": exp,
 	})
 }
 
@@ -199,10 +194,13 @@ func (s *Server) ack(w http.ResponseWriter, r *http.Request, cl *catalog.Token) 
 	s.writeDossier(w, r, cl, d.Code, http.StatusOK)
 }
 
-// record logs an access in the dossier's trail. A failure to log is
-// logged, not fatal to the read: the read already happened.
-func (s *Server) record(r *http.Request, code string, cl *catalog.Token, action string, detail map[string]any) {
+// record logs an access in the dossier's trail before it happens. When it
+// cannot, it refuses the request (503) and reports false: nothing is read
+// that the trail does not name.
+func (s *Server) record(w http.ResponseWriter, r *http.Request, code string, cl *catalog.Token, action string, detail map[string]any) bool {
 	if err := s.cfg.Catalog.Record(r.Context(), code, actor(cl), action, detail); err != nil {
-		s.cfg.Log.Error("record access", "dossier", code, "action", action, "err", err)
+		s.unrecorded(w, r, code, err)
+		return false
 	}
+	return true
 }

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -32,12 +33,18 @@ var (
 	// moves from the current status (which another worker may just have
 	// changed).
 	ErrIllegalMove = errors.New("illegal status move")
+	// ErrTooManyFrames: the dossier's pages would hold more frames than
+	// its limit (LimitDossierFrames).
+	ErrTooManyFrames = errors.New("too many pages in the dossier")
+	// ErrQuota: the office's unconfirmed uploads would pass its quota.
+	ErrQuota = errors.New("upload quota exceeded")
 )
 
 // Catalog is the PostgreSQL-backed record of dossiers, pages and events.
 // It is safe for concurrent use.
 type Catalog struct {
-	pool *pgxpool.Pool
+	pool      *pgxpool.Pool
+	maxFrames atomic.Int64
 }
 
 // Open connects to the database at dsn, applies any migrations not yet
@@ -51,7 +58,8 @@ func Open(ctx context.Context, dsn string) (*Catalog, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Catalog{pool: pool}, nil
+	c := &Catalog{pool: pool}
+	return c, nil
 }
 
 // Close releases the catalog's connections.

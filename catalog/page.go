@@ -16,6 +16,9 @@ type Page struct {
 	OriginalKey string // storage key of the original scan
 	SHA256      string // lower-case hex of the original scan
 	Size        int64  // bytes of the original scan
+	// Frames is how many pages the scan file holds (TIFF frames, PDF
+	// pages); at least 1.
+	Frames int
 	Stage       string // stage that last set Status ("upload" at first)
 	Status      PageStatus
 	Error       string // why the stage failed, when Status is PageFailed
@@ -40,12 +43,12 @@ type PageMove struct {
 	Detail    map[string]any // recorded in the event beside stage and error
 }
 
-const pageColumns = `p.position, p.original_key, p.sha256, p.size, p.stage, p.status, p.error, p.result_key,
+const pageColumns = `p.position, p.original_key, p.sha256, p.size, p.frames, p.stage, p.status, p.error, p.result_key,
 	p.warnings, p.created_at, p.updated_at`
 
 func scanPage(r pgx.Row) (Page, error) {
 	var p Page
-	err := r.Scan(&p.Position, &p.OriginalKey, &p.SHA256, &p.Size, &p.Stage, &p.Status, &p.Error, &p.ResultKey,
+	err := r.Scan(&p.Position, &p.OriginalKey, &p.SHA256, &p.Size, &p.Frames, &p.Stage, &p.Status, &p.Error, &p.ResultKey,
 		&p.Warnings, &p.CreatedAt, &p.UpdatedAt)
 	return p, err
 }
@@ -53,8 +56,11 @@ func scanPage(r pgx.Row) (Page, error) {
 // AddPage records an uploaded page of the dossier; the first one moves it
 // from Created to Uploading. A page with the same hash (a station
 // uploading the same scan twice) or the same position gives ErrExists; an
-// unknown dossier ErrNotFound; a dossier already submitted ErrIllegalMove.
+// unknown dossier ErrNotFound; a dossier already submitted ErrIllegalMove;
+// one whose pages would then hold more frames than LimitDossierFrames
+// allows ErrTooManyFrames.
 func (c *Catalog) AddPage(ctx context.Context, code string, p Page, actor string) (Page, error) {
+	p.Frames = max(p.Frames, 1)
 	err := c.inTx(ctx, func(tx pgx.Tx) error {
 		var dossierID int64
 		var status Status
@@ -78,12 +84,15 @@ func (c *Catalog) AddPage(ctx context.Context, code string, p Page, actor string
 		default:
 			return fmt.Errorf("%w: dossier is %s; pages are added only before it is submitted", ErrIllegalMove, status)
 		}
+		if err := c.checkFrames(ctx, tx, dossierID, 0, p.Frames); err != nil {
+			return err
+		}
 		var pageID int64
 		err = tx.QueryRow(ctx, `
-			INSERT INTO pages (dossier_id, position, original_key, sha256, size) VALUES ($1, $2, $3, $4, $5)
+			INSERT INTO pages (dossier_id, position, original_key, sha256, size, frames) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT DO NOTHING
 			RETURNING id, stage, status, error, updated_at`,
-			dossierID, p.Position, p.OriginalKey, p.SHA256, p.Size).
+			dossierID, p.Position, p.OriginalKey, p.SHA256, p.Size, p.Frames).
 			Scan(&pageID, &p.Stage, &p.Status, &p.Error, &p.UpdatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrExists
@@ -92,7 +101,7 @@ func (c *Catalog) AddPage(ctx context.Context, code string, p Page, actor string
 			return err
 		}
 		return insertEvent(ctx, tx, dossierID, &pageID, actor, "", string(p.Status),
-			map[string]any{"key": p.OriginalKey, "sha256": p.SHA256, "size": p.Size})
+			map[string]any{"key": p.OriginalKey, "sha256": p.SHA256, "size": p.Size, "frames": p.Frames})
 	})
 	if err != nil {
 		return Page{}, fmt.Errorf("add page %d to dossier %s: %w", p.Position, code, err)
@@ -228,6 +237,7 @@ func lockUploading(ctx context.Context, tx pgx.Tx, code string) (int64, error) {
 // dossier is submitted. The replaced original stays in storage (it is
 // write-once) and in the event log.
 func (c *Catalog) ReplacePage(ctx context.Context, code string, position int, p Page, actor string) error {
+	p.Frames = max(p.Frames, 1)
 	err := c.inTx(ctx, func(tx pgx.Tx) error {
 		id, err := lockUploading(ctx, tx, code)
 		if err != nil {
@@ -243,9 +253,12 @@ func (c *Catalog) ReplacePage(ctx context.Context, code string, position int, p 
 		if err != nil {
 			return err
 		}
+		if err := c.checkFrames(ctx, tx, id, pageID, p.Frames); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `
-			UPDATE pages SET original_key = $2, sha256 = $3, size = $4, updated_at = now() WHERE id = $1`,
-			pageID, p.OriginalKey, p.SHA256, p.Size)
+			UPDATE pages SET original_key = $2, sha256 = $3, size = $4, frames = $5, updated_at = now() WHERE id = $1`,
+			pageID, p.OriginalKey, p.SHA256, p.Size, p.Frames)
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: that scan is already another page of the dossier", ErrExists)
 		}
@@ -253,7 +266,7 @@ func (c *Catalog) ReplacePage(ctx context.Context, code string, position int, p 
 			return err
 		}
 		return insertEvent(ctx, tx, id, &pageID, actor, string(PageUploaded), string(PageUploaded),
-			map[string]any{"replaced": old, "key": p.OriginalKey, "sha256": p.SHA256, "size": p.Size})
+			map[string]any{"replaced": old, "key": p.OriginalKey, "sha256": p.SHA256, "size": p.Size, "frames": p.Frames})
 	})
 	if err != nil {
 		return fmt.Errorf("replace page %d of dossier %s: %w", position, code, err)
@@ -376,4 +389,30 @@ func (c *Catalog) OriginalOffices(ctx context.Context, sum string) ([]string, er
 		return nil, fmt.Errorf("offices of original %s: %w", sum, err)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// LimitDossierFrames bounds how many frames (pages of the files) one
+// dossier's pages may hold together; 0, the default, sets no bound. The
+// API sets it, so that a dossier cannot grow past what a desk scans by
+// many files each under the per-file limit.
+func (c *Catalog) LimitDossierFrames(n int) { c.maxFrames.Store(int64(n)) }
+
+// checkFrames refuses a page of frames frames when, with the dossier's
+// other current pages (not the one being replaced, skip), it would pass
+// the limit. The caller holds the dossier's row lock, so two pages added
+// at once cannot both slip under it.
+func (c *Catalog) checkFrames(ctx context.Context, tx pgx.Tx, dossierID, skip int64, frames int) error {
+	limit := c.maxFrames.Load()
+	if limit <= 0 {
+		return nil
+	}
+	var held int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(frames), 0) FROM pages WHERE dossier_id = $1 AND NOT removed AND id <> $2`,
+		dossierID, skip).Scan(&held); err != nil {
+		return err
+	}
+	if held+int64(frames) > limit {
+		return fmt.Errorf("%w: the dossier holds %d pages, this file %d more, limit %d", ErrTooManyFrames, held, frames, limit)
+	}
+	return nil
 }

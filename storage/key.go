@@ -109,3 +109,35 @@ func checkSegment(seg string, partial bool) error {
 	}
 	return nil
 }
+
+// StagingPrefix is where uploads wait for their confirmation, outside the
+// write-once originals: bytes a station sent but nobody confirmed are
+// derived objects that expire, not originals kept for twenty years.
+const StagingPrefix = "staging/"
+
+// StagingKey returns where an upload of the bytes with SHA-256 sha256hex
+// for scope (a dossier code) waits: "staging/<scope>/<sha256>". An upload
+// belongs to the dossier that asked for it until it is confirmed and
+// becomes an original.
+func StagingKey(scope, sha256hex string) (string, error) {
+	if _, err := OriginalKey(sha256hex); err != nil {
+		return "", err
+	}
+	if err := checkSegment(scope, false); err != nil {
+		return "", fmt.Errorf("staging key for scope %q: %w", scope, err)
+	}
+	return StagingPrefix + scope + "/" + strings.ToLower(sha256hex), nil
+}
+
+// ParseStagingKey returns the scope and SHA-256 a staging key names.
+func ParseStagingKey(key string) (scope, sha256hex string, err error) {
+	rest, ok := strings.CutPrefix(key, StagingPrefix)
+	scope, sum, ok2 := strings.Cut(rest, "/")
+	if !ok || !ok2 {
+		return "", "", fmt.Errorf("key %q: %w: want %s<scope>/<64 hex>", key, ErrBadKey, StagingPrefix)
+	}
+	if want, err := StagingKey(scope, sum); err != nil || want != key {
+		return "", "", fmt.Errorf("key %q: %w: want %s<scope>/<64 hex>", key, ErrBadKey, StagingPrefix)
+	}
+	return scope, sum, nil
+}

@@ -73,3 +73,28 @@ func TestOriginalKey(t *testing.T) {
 		}
 	}
 }
+
+func TestStagingKey(t *testing.T) {
+	h := strings.Repeat("ab", 32)
+	k, err := StagingKey("UBND-XA-01-250101-0001", strings.ToUpper(h))
+	if err != nil || k != "staging/UBND-XA-01-250101-0001/"+h {
+		t.Fatalf("StagingKey = %q, %v", k, err)
+	}
+	if CheckKey(k) != nil || IsOriginal(k) {
+		t.Errorf("staging key %q: CheckKey %v, IsOriginal %v; want a valid derived key", k, CheckKey(k), IsOriginal(k))
+	}
+	scope, sum, err := ParseStagingKey(k)
+	if err != nil || scope != "UBND-XA-01-250101-0001" || sum != h {
+		t.Errorf("ParseStagingKey(%q) = %q, %q, %v", k, scope, sum, err)
+	}
+	for _, bad := range []struct{ scope, sum string }{{"", h}, {"../x", h}, {"a/b", h}, {".x", h}, {"X", "abc"}} {
+		if k, err := StagingKey(bad.scope, bad.sum); !errors.Is(err, ErrBadKey) {
+			t.Errorf("StagingKey(%q, %q) = %q, %v; want ErrBadKey", bad.scope, bad.sum, k, err)
+		}
+	}
+	for _, bad := range []string{"staging/x", "staging/x/" + h + "/y", "staging//" + h, "derived/x/" + h, "staging/x/" + strings.ToUpper(h)} {
+		if _, _, err := ParseStagingKey(bad); !errors.Is(err, ErrBadKey) {
+			t.Errorf("ParseStagingKey(%q) = %v; want ErrBadKey", bad, err)
+		}
+	}
+}

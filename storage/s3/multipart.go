@@ -4,12 +4,13 @@ package s3
 //
 // A station on an unstable link uploads a large page in parts with presigned
 // URLs, asks which parts arrived after a dropped connection, and sends only
-// the missing ones. The parts go to a staging object in the derived bucket,
-// not to the originals bucket: an original is locked the moment it exists,
-// so bytes that turn out wrong must never get there. CompleteMultipart
-// hashes the assembled staging object and only when it matches the SHA-256
-// the station declared copies it, server-side and write-once, to the
-// original's key.
+// the missing ones. The parts go to a multipart object in the derived
+// bucket, never to the originals bucket: an original is locked the moment
+// it exists, so bytes that turn out wrong, or that nobody confirms, must
+// never get there. CompleteMultipart hashes the assembled object and only
+// when it matches the SHA-256 the station declared copies it, server-side,
+// to the upload's staging key (storage.StagingKey), where it waits for the
+// station's confirmation like a page sent in one PUT.
 
 import (
 	"context"
@@ -36,7 +37,7 @@ import (
 var ErrIncomplete = errors.New("multipart upload is missing parts")
 
 const (
-	// stagingPrefix holds the staging objects, in the derived bucket.
+	// stagingPrefix holds the multipart objects, in the derived bucket.
 	stagingPrefix = "uploads/"
 	// partSize is what a station sends per request: small enough to resend
 	// cheaply over a rural link, above S3's 5 MiB minimum for all but the
@@ -44,7 +45,7 @@ const (
 	// S3's 10,000.
 	partSize = 8 << 20
 	// maxMultipart keeps an upload within one server-side part copy
-	// (UploadPartCopy takes at most 5 GiB), so the original is copied in
+	// (a server-side copy takes at most 5 GiB), so the upload is copied in
 	// one step. No scanned page comes near it.
 	maxMultipart = maxSinglePut
 )
@@ -54,13 +55,16 @@ const (
 // UploadID, everything else is derived from Key, so a stateless service can
 // rebuild it from the two strings a station sends.
 type Multipart struct {
-	// SHA256 is the lower-case hex SHA-256 the station declared; the
-	// original will be stored under storage.OriginalKey(SHA256).
+	// SHA256 is the lower-case hex SHA-256 the station declared.
 	SHA256 string `json:"sha256"`
+	// Scope is whose upload it is (a dossier code): the bytes go to
+	// storage.StagingKey(Scope, SHA256), and only that dossier's routes
+	// may resume or complete it.
+	Scope string `json:"scope"`
 	// Size is the declared length of the whole object in bytes.
 	Size int64 `json:"size"`
-	// Key is the staging object, "uploads/<sha256>/<size>/<nonce>" in the
-	// derived bucket.
+	// Key is the multipart object,
+	// "uploads/<scope>/<sha256>/<size>/<nonce>" in the derived bucket.
 	Key string `json:"key"`
 	// UploadID is the S3 multipart upload ID of the staging object.
 	UploadID string `json:"upload_id"`
@@ -90,13 +94,13 @@ func (m Multipart) String() string { return m.Key + " (upload " + m.UploadID + "
 
 // parseStaging derives a Multipart, all but UploadID, from its staging key.
 func parseStaging(key string) (Multipart, error) {
-	bad := fmt.Errorf("staging key %q: %w: want %s<64 hex>/<size>/<32 hex>", key, storage.ErrBadKey, stagingPrefix)
+	bad := fmt.Errorf("multipart key %q: %w: want %s<scope>/<64 hex>/<size>/<32 hex>", key, storage.ErrBadKey, stagingPrefix)
 	segs := strings.Split(strings.TrimPrefix(key, stagingPrefix), "/")
-	if !strings.HasPrefix(key, stagingPrefix) || len(segs) != 3 || storage.CheckKey(key) != nil {
+	if !strings.HasPrefix(key, stagingPrefix) || len(segs) != 4 || storage.CheckKey(key) != nil {
 		return Multipart{}, bad
 	}
-	h, sizeText, nonce := segs[0], segs[1], segs[2]
-	if _, err := storage.OriginalKey(h); err != nil || strings.ToLower(h) != h {
+	scope, h, sizeText, nonce := segs[0], segs[1], segs[2], segs[3]
+	if _, err := storage.StagingKey(scope, h); err != nil || strings.ToLower(h) != h {
 		return Multipart{}, bad
 	}
 	size, err := strconv.ParseInt(sizeText, 10, 64)
@@ -107,7 +111,7 @@ func parseStaging(key string) (Multipart, error) {
 		return Multipart{}, bad
 	}
 	return Multipart{
-		SHA256: h, Size: size, Key: key,
+		SHA256: h, Scope: scope, Size: size, Key: key,
 		PartSize: partSize, Parts: int((size + partSize - 1) / partSize),
 	}, nil
 }
@@ -123,26 +127,26 @@ func multipart(m Multipart) (Multipart, error) {
 	return d, err
 }
 
-// StartMultipart begins a resumable upload of the original whose SHA-256 the
-// station declares. It refuses with storage.ErrExists when that original is
-// already stored, so a station does not upload a page twice. contentType is
-// kept on the original, as with PresignPut.
+// StartMultipart begins a resumable upload, for scope (a dossier code), of
+// the page whose SHA-256 the station declares. It refuses with
+// storage.ErrExists when the scope's staging key already holds those
+// bytes, so a station does not upload a page twice. contentType is kept on
+// the staged object.
 //
-// The staging key carries a random nonce, so two stations uploading the same
-// page do not share parts; whichever completes second gets ErrExists.
-// MinIO drops uploads left incomplete for longer than its
-// stale_uploads_expiry (24 hours by default).
-func (s *Store) StartMultipart(ctx context.Context, sha256hex string, size int64, contentType string) (_ Multipart, err error) {
+// The multipart key carries a random nonce, so two stations uploading the
+// same page do not share parts. MinIO drops uploads left incomplete for
+// longer than its stale_uploads_expiry (24 hours by default).
+func (s *Store) StartMultipart(ctx context.Context, scope, sha256hex string, size int64, contentType string) (_ Multipart, err error) {
 	defer wrap(&err, "start multipart", sha256hex)
-	orig, err := storage.OriginalKey(sha256hex)
+	dst, err := storage.StagingKey(scope, sha256hex)
 	if err != nil {
 		return Multipart{}, err
 	}
 	if size < 1 || size > maxMultipart || contentType == "" {
 		return Multipart{}, fmt.Errorf("need a size in [1, %d] and a content type, got %d and %q", int64(maxMultipart), size, contentType)
 	}
-	if _, err := s.stat(ctx, orig); err == nil {
-		return Multipart{}, fmt.Errorf("%w: %s", storage.ErrExists, orig)
+	if _, err := s.stat(ctx, dst); err == nil {
+		return Multipart{}, fmt.Errorf("%w: %s", storage.ErrExists, dst)
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return Multipart{}, err
 	}
@@ -151,7 +155,7 @@ func (s *Store) StartMultipart(ctx context.Context, sha256hex string, size int64
 		return Multipart{}, err
 	}
 	h := strings.ToLower(sha256hex)
-	m, err := parseStaging(fmt.Sprintf("%s%s/%d/%x", stagingPrefix, h, size, nonce))
+	m, err := parseStaging(fmt.Sprintf("%s%s/%s/%d/%x", stagingPrefix, scope, h, size, nonce))
 	if err != nil {
 		return Multipart{}, err
 	}
@@ -220,8 +224,8 @@ func (s *Store) uploadedParts(ctx context.Context, m Multipart) ([]Part, error) 
 	}
 }
 
-// CompleteMultipart assembles the parts and stores them as the original
-// storage.OriginalKey(m.SHA256), or nothing:
+// CompleteMultipart assembles the parts and stages them under
+// storage.StagingKey(m.Scope, m.SHA256), or nothing:
 //
 //  1. With a part missing or of the wrong length it returns ErrIncomplete
 //     and keeps the upload, so the station can resume.
@@ -229,27 +233,25 @@ func (s *Store) uploadedParts(ctx context.Context, m Multipart) ([]Part, error) 
 //     the bytes do not hash to the declared SHA-256 or have the wrong
 //     length, it deletes the staging object and returns
 //     storage.ErrHashMismatch.
-//  3. It copies the staging object server-side to the original, with the
-//     COMPLIANCE retention and x-amz-meta-sha256 that Put gives, and
-//     If-None-Match: * so that an existing original is never replaced, then
-//     deletes the staging object.
+//  3. It copies the object server-side to the staging key, pinned to the
+//     ETag it hashed and with the x-amz-meta-sha256 that Put gives, then
+//     deletes the multipart object.
 //
-// When the original already exists (another station uploaded the same page,
-// or this upload was completed before) it discards the upload and returns
-// storage.ErrExists, which tells a station the page is stored: completing
-// twice is harmless. A call interrupted after step 2 can be repeated and
-// goes on from the staging object.
+// When the staging key already holds the bytes (this upload was completed
+// before) it discards the upload and returns storage.ErrExists, which
+// tells a station the page is there: completing twice is harmless. A call
+// interrupted after step 2 can be repeated and goes on from the object.
 func (s *Store) CompleteMultipart(ctx context.Context, m Multipart) (err error) {
 	defer wrap(&err, "complete", m.String())
 	if m, err = multipart(m); err != nil {
 		return err
 	}
-	orig, _ := storage.OriginalKey(m.SHA256)
-	if _, err := s.stat(ctx, orig); err == nil {
+	dst, _ := storage.StagingKey(m.Scope, m.SHA256)
+	if _, err := s.stat(ctx, dst); err == nil {
 		if err := s.discard(ctx, m); err != nil {
 			return err
 		}
-		return fmt.Errorf("%w: %s", storage.ErrExists, orig)
+		return fmt.Errorf("%w: %s", storage.ErrExists, dst)
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
@@ -271,14 +273,11 @@ func (s *Store) CompleteMultipart(ctx context.Context, m Multipart) (err error) 
 	if err != nil {
 		return err
 	}
-	if err := s.copyOriginal(ctx, m, src, orig); err != nil {
-		if errors.Is(err, storage.ErrExists) {
-			err = errors.Join(err, s.removeStaging(ctx, m))
-		}
+	if err := s.copyStaged(ctx, m, src, dst); err != nil {
 		return err
 	}
 	if err := s.removeStaging(ctx, m); err != nil {
-		return fmt.Errorf("original %s stored, but: %w", orig, err)
+		return fmt.Errorf("upload %s staged, but: %w", dst, err)
 	}
 	return nil
 }
@@ -336,41 +335,19 @@ func (s *Store) verifyStaging(ctx context.Context, m Multipart) (minio.ObjectInf
 	return info, nil
 }
 
-// copyOriginal copies the verified staging object to the original,
-// server-side. Not with CopyObject: MinIO ignores If-None-Match on it and
-// adds a second version over an existing original (tried on the MinIO the
-// tests run). A one-part multipart copy honours If-None-Match at initiation
-// and, atomically, at completion; x-amz-copy-source-if-match pins the source
-// to the ETag that was hashed.
-func (s *Store) copyOriginal(ctx context.Context, m Multipart, src minio.ObjectInfo, orig string) error {
-	core := minio.Core{Client: s.c}
-	opts := minio.PutObjectOptions{
-		ContentType:     src.ContentType,
-		UserMetadata:    map[string]string{"sha256": m.SHA256},
-		Mode:            minio.Compliance,
-		RetainUntilDate: time.Now().Add(s.cfg.Retention).UTC(),
-	}
-	opts.SetMatchETagExcept("*")
-	id, err := core.NewMultipartUpload(ctx, s.cfg.OriginalsBucket, orig, opts)
+// copyStaged copies the verified multipart object to its staging key,
+// server-side, pinned by x-amz-copy-source-if-match to the ETag that was
+// hashed.
+func (s *Store) copyStaged(ctx context.Context, m Multipart, src minio.ObjectInfo, dst string) error {
+	_, err := s.c.CopyObject(ctx,
+		minio.CopyDestOptions{Bucket: s.cfg.DerivedBucket, Object: dst, ReplaceMetadata: true,
+			UserMetadata: map[string]string{"sha256": m.SHA256, "Content-Type": src.ContentType}},
+		minio.CopySrcOptions{Bucket: s.cfg.DerivedBucket, Object: m.Key, MatchETag: src.ETag})
 	if err != nil {
-		return fmt.Errorf("copy to %s: %w", orig, mapErr(err))
-	}
-	part, err := core.CopyObjectPart(ctx, s.cfg.DerivedBucket, m.Key, s.cfg.OriginalsBucket, orig, id, 1, 0, src.Size,
-		map[string]string{"x-amz-copy-source-if-match": src.ETag})
-	if err == nil {
-		done := minio.PutObjectOptions{}
-		done.SetMatchETagExcept("*")
-		_, err = core.CompleteMultipartUpload(ctx, s.cfg.OriginalsBucket, orig, id, []minio.CompletePart{part}, done)
-		err = mapErr(err) // 412 here is the original appearing meanwhile
-	} else if minio.ToErrorResponse(err).StatusCode == http.StatusPreconditionFailed {
-		err = fmt.Errorf("staging object changed after it was hashed: %w", err)
-	}
-	if err != nil {
-		// Nothing was stored; do not leave the parts in the locked bucket.
-		if aerr := core.AbortMultipartUpload(ctx, s.cfg.OriginalsBucket, orig, id); aerr != nil && !noSuchUpload(aerr) {
-			err = errors.Join(err, aerr)
+		if minio.ToErrorResponse(err).StatusCode == http.StatusPreconditionFailed {
+			return fmt.Errorf("copy to %s: multipart object changed after it was hashed: %w", dst, err)
 		}
-		return fmt.Errorf("copy to %s: %w", orig, err)
+		return fmt.Errorf("copy to %s: %w", dst, mapErr(err))
 	}
 	return nil
 }

@@ -267,20 +267,18 @@ func (s *Store) Delete(ctx context.Context, key string) (err error) {
 // Presigned is storage.Presigned.
 type Presigned = storage.Presigned
 
-// PresignPut lets a scanning station upload one original straight to the
-// originals bucket. The signature covers Content-Length, Content-Type, the
-// x-amz-checksum-sha256 (so MinIO refuses other bytes), the compliance
-// retention headers (so the upload is as locked as a Put) and
-// If-None-Match: * (so it cannot replace an existing original). A request
-// that changes or drops any of them fails the signature check.
+// PresignPut lets a scanning station upload one page straight to its
+// staging key (storage.StagingKey), where it waits for the station's
+// confirmation: only the service, after checking the bytes, makes an
+// original of it (Put under the original's key). The signature covers
+// Content-Length, Content-Type and the x-amz-checksum-sha256, so MinIO
+// refuses other bytes; a request that changes or drops any of them fails
+// the signature check.
 func (s *Store) PresignPut(ctx context.Context, key string, size int64, contentType, sha256hex string, expiry time.Duration) (_ Presigned, err error) {
 	defer wrap(&err, "presign put", key)
-	if err := storage.CheckKey(key); err != nil {
-		return Presigned{}, err
-	}
-	h, err := storage.OriginalHash(key)
+	_, h, err := storage.ParseStagingKey(key)
 	if err != nil {
-		return Presigned{}, fmt.Errorf("%w: stations upload only originals", err)
+		return Presigned{}, fmt.Errorf("%w: stations upload only to staging", err)
 	}
 	if strings.ToLower(sha256hex) != h {
 		return Presigned{}, fmt.Errorf("%w: declared %s, key names %s", storage.ErrHashMismatch, sha256hex, h)
@@ -289,17 +287,12 @@ func (s *Store) PresignPut(ctx context.Context, key string, size int64, contentT
 		return Presigned{}, fmt.Errorf("need a size in [0, %d] and a content type, got %d and %q", int64(maxSinglePut), size, contentType)
 	}
 	raw, _ := hex.DecodeString(h)
-	// Retention counts from the latest moment the upload can happen.
-	until := time.Now().Add(expiry + s.cfg.Retention).UTC()
 	hdr := http.Header{}
 	hdr.Set("Content-Length", fmt.Sprint(size))
 	hdr.Set("Content-Type", contentType)
 	hdr.Set("X-Amz-Checksum-Sha256", base64.StdEncoding.EncodeToString(raw))
 	hdr.Set("X-Amz-Meta-Sha256", h)
-	hdr.Set("X-Amz-Object-Lock-Mode", string(minio.Compliance))
-	hdr.Set("X-Amz-Object-Lock-Retain-Until-Date", until.Format(time.RFC3339))
-	hdr.Set("If-None-Match", "*")
-	u, err := s.c.PresignHeader(ctx, http.MethodPut, s.cfg.OriginalsBucket, key, expiry, nil, hdr)
+	u, err := s.c.PresignHeader(ctx, http.MethodPut, s.cfg.DerivedBucket, key, expiry, nil, hdr)
 	if err != nil {
 		return Presigned{}, err
 	}

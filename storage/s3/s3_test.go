@@ -29,12 +29,17 @@ func scan(t *testing.T, content []byte) (key, h string) {
 }
 
 // TestPresignPut checks against MinIO that the signature pins length, type
-// and bytes, and that a presigned upload is write-once and retained.
+// and bytes, and that a presigned upload goes to its dossier's staging key,
+// never to the write-once originals.
 func TestPresignPut(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, storage.RetentionYears(10))
 	content := []byte("JPEG bytes from a station scanner")
-	key, h := scan(t, content)
+	orig, h := scan(t, content)
+	key, err := storage.StagingKey("UBND-XA-01-250101-0001", h)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, err := s.PresignPut(ctx, key, int64(len(content)), "image/jpeg", h, 5*time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -70,11 +75,7 @@ func TestPresignPut(t *testing.T) {
 		{"longer body", longer, nil},
 		{"other content type", content, func(h http.Header) { h.Set("Content-Type", "application/pdf") }},
 		{"same length, other bytes", forged, nil},
-		{"retention dropped", content, func(h http.Header) {
-			h.Del("X-Amz-Object-Lock-Mode")
-			h.Del("X-Amz-Object-Lock-Retain-Until-Date")
-		}},
-		{"no If-None-Match", content, func(h http.Header) { h.Del("If-None-Match") }},
+		{"checksum dropped", content, func(h http.Header) { h.Del("X-Amz-Checksum-Sha256") }},
 	}
 	for _, tt := range refused {
 		if code := do(tt.body, tt.edit); code < 400 {
@@ -88,17 +89,23 @@ func TestPresignPut(t *testing.T) {
 		t.Fatalf("upload as signed: %d, want 200", code)
 	}
 	info, err := s.Stat(ctx, key)
-	if err != nil || info.SHA256 != h || info.RetainUntil.Before(time.Now().Add(storage.RetentionYears(9))) {
-		t.Fatalf("Stat after presigned upload = %+v, %v; want hash and ten-year retention", info, err)
+	if err != nil || info.SHA256 != h || !info.RetainUntil.IsZero() {
+		t.Fatalf("Stat after presigned upload = %+v, %v; want hash, no retention", info, err)
 	}
-	if code := do(content, nil); code != http.StatusPreconditionFailed {
-		t.Errorf("second upload with the same URL: %d, want 412", code)
+	if _, err := s.Stat(ctx, orig); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("Stat(original) after a presigned upload = %v, want ErrNotFound: uploads are staged", err)
 	}
-	if err := s.Delete(ctx, key); !errors.Is(err, storage.ErrRetained) {
-		t.Errorf("Delete presigned original = %v, want ErrRetained", err)
+	// A resumed station sending the same bytes again changes nothing.
+	if code := do(content, nil); code != http.StatusOK {
+		t.Errorf("second upload with the same URL: %d, want 200", code)
 	}
-	if _, err := s.PresignPut(ctx, "derived/x", 1, "image/jpeg", h, time.Minute); !errors.Is(err, storage.ErrBadKey) {
-		t.Errorf("PresignPut(derived key) = %v, want ErrBadKey", err)
+	if err := s.Delete(ctx, key); err != nil {
+		t.Errorf("Delete staged upload = %v", err)
+	}
+	for _, k := range []string{"derived/x", orig} {
+		if _, err := s.PresignPut(ctx, k, 1, "image/jpeg", h, time.Minute); !errors.Is(err, storage.ErrBadKey) {
+			t.Errorf("PresignPut(%s) = %v, want ErrBadKey", k, err)
+		}
 	}
 	if _, err := s.PresignPut(ctx, key, 1, "image/jpeg", hex.EncodeToString(make([]byte, 32)), time.Minute); !errors.Is(err, storage.ErrHashMismatch) {
 		t.Errorf("PresignPut(other hash) = %v, want ErrHashMismatch", err)

@@ -13,8 +13,8 @@ import (
 // signedRoutes carry their own signature in the URL instead of a token:
 // without a valid one they answer 403, whoever asks.
 var signedRoutes = map[string]bool{
-	"PUT /v1/uploads/{sha256}":   true,
-	"GET /v1/downloads/{key...}": true,
+	"PUT /v1/uploads/{code}/{sha256}": true,
+	"GET /v1/downloads/{code}/pdf":    true,
 }
 
 // TestRoleMatrix sends every route a request from every role and from
@@ -33,7 +33,7 @@ func TestRoleMatrix(t *testing.T) {
 		"POST /v1/dossiers/{code}/pages":                      map[string]any{"position": 1, "sha256": sum},
 		"PUT /v1/dossiers/{code}/pages/{position}":            map[string]any{"sha256": sum},
 		"POST /v1/dossiers/{code}/pages/order":                map[string]any{"order": []int{1}},
-		"PUT /v1/uploads/{sha256}":                            []byte("not a scan"),
+		"PUT /v1/uploads/{code}/{sha256}":                     []byte("not a scan"),
 	}
 	roles := []string{catalog.RoleOperator, catalog.RoleWorkflow, catalog.RoleAuditor, catalog.RoleAdmin}
 	routes := e.api.Routes()
@@ -89,19 +89,39 @@ func TestRoleMatrix(t *testing.T) {
 }
 
 // TestOfficeScoping: an operator works on its own office's dossiers only,
-// and only operators (and admins) open dossiers.
+// and only operators (and admins) open dossiers. To an operator, another
+// office's dossier is answered word for word as a code nobody gave out
+// (codes are sequential: a 403 would tell which exist).
 func TestOfficeScoping(t *testing.T) {
 	e := newEnv(t)
+	unknown := office + "-250101-0999"
+	for _, c := range []struct {
+		name, method, path, token string
+		body                      any
+	}{
+		{"another office's dossier", "GET", "/v1/dossiers/{code}", e.other, nil},
+		{"another office's progress", "GET", "/v1/dossiers/{code}/progress", e.other, nil},
+		{"upload to another office's dossier", "POST", "/v1/dossiers/{code}/uploads", e.other,
+			map[string]any{"sha256": strings.Repeat("ab", 32), "size": 1000, "content_type": "image/jpeg"}},
+		{"confirm in another office's dossier", "POST", "/v1/dossiers/{code}/pages", e.other,
+			map[string]any{"position": 1, "sha256": strings.Repeat("ab", 32)}},
+		{"submit another office's dossier", "POST", "/v1/dossiers/{code}/submit", e.other, nil},
+		{"another office's PDF", "GET", "/v1/dossiers/{code}/pdf", e.other, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			theirs := e.do(t, c.method, strings.Replace(c.path, "{code}", e.code, 1), c.token, c.body, "")
+			none := e.do(t, c.method, strings.Replace(c.path, "{code}", unknown, 1), c.token, c.body, "")
+			wantProblem(t, theirs, http.StatusNotFound, "not found")
+			if want := strings.ReplaceAll(string(none.body), unknown, e.code); none.status != theirs.status || string(theirs.body) != want {
+				t.Errorf("another office's dossier: %d %s\nunknown code: %d %s\nwant the same answer", theirs.status, theirs.body, none.status, none.body)
+			}
+		})
+	}
 	for _, c := range []struct {
 		name, method, path, token string
 		body                      any
 		detail                    string
 	}{
-		{"another office's dossier", "GET", "/v1/dossiers/" + e.code, e.other, nil, "another office"},
-		{"another office's progress", "GET", "/v1/dossiers/" + e.code + "/progress", e.other, nil, "another office"},
-		{"upload to another office's dossier", "POST", "/v1/dossiers/" + e.code + "/uploads", e.other,
-			map[string]any{"sha256": strings.Repeat("ab", 32), "size": 1000, "content_type": "image/jpeg"}, "another office"},
-		{"submit another office's dossier", "POST", "/v1/dossiers/" + e.code + "/submit", e.other, nil, "another office"},
 		{"open a dossier for another office", "POST", "/v1/dossiers", e.tokens[catalog.RoleOperator],
 			map[string]any{"procedure": "1.000894", "office": otherOffice}, otherOffice},
 		{"auditor opens a dossier", "POST", "/v1/dossiers", e.tokens[catalog.RoleAuditor],

@@ -94,6 +94,14 @@ func TestServiceMultipartResume(t *testing.T) {
 	if st := c.call("POST", "/v1/dossiers/"+code+"/uploads/multipart/complete", ref, nil); st != http.StatusConflict {
 		t.Errorf("complete with a part missing: %d, want 409", st)
 	}
+	// The upload belongs to its dossier: another dossier's routes know no
+	// such upload (issue 9: the key and upload ID were not bound to it).
+	other := c.create("desk")
+	for _, op := range []string{"parts", "complete"} {
+		if st := c.call("POST", "/v1/dossiers/"+other+"/uploads/multipart/"+op, ref, nil); st != http.StatusNotFound {
+			t.Errorf("%s of dossier %s's upload through dossier %s: %d, want 404", op, code, other, st)
+		}
+	}
 	var again partsAnswer
 	if st := c.call("POST", "/v1/dossiers/"+code+"/uploads/multipart/parts", ref, &again); st != http.StatusOK {
 		t.Fatalf("parts: %d", st)
@@ -104,6 +112,9 @@ func TestServiceMultipartResume(t *testing.T) {
 	putPart(t, again, data, 0, 0)
 	if st := c.call("POST", "/v1/dossiers/"+code+"/uploads/multipart/complete", ref, nil); st != http.StatusNoContent {
 		t.Fatalf("complete: %d", st)
+	}
+	if _, err := c.store.Stat(context.Background(), "originals/"+sum[:2]+"/"+sum); err == nil {
+		t.Error("the completed upload is an original before the page was confirmed")
 	}
 	if st := c.call("POST", "/v1/dossiers/"+code+"/pages", map[string]any{"position": 1, "sha256": sum}, nil); st != http.StatusOK {
 		t.Fatalf("confirm: %d", st)

@@ -51,10 +51,10 @@ type env struct {
 	routes *http.ServeMux // the route table's patterns, to tell which route a request reached
 }
 
-func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t, nil) }
+func newEnv(t testing.TB) *env { t.Helper(); return newEnvWith(t, nil) }
 
 // newEnvWith is newEnv with the server's configuration changed by edit.
-func newEnvWith(t *testing.T, edit func(*api.Config)) *env {
+func newEnvWith(t testing.TB, edit func(*api.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	dsn := testenv.PostgresDB(t)
@@ -130,7 +130,7 @@ type result struct {
 // contentType) or a value sent as JSON. A text/event-stream answer is cut
 // off after its header: it runs until the dossier is finished. Every
 // answer's status must be one the OpenAPI document lists for its route.
-func (e *env) do(t *testing.T, method, path, token string, body any, contentType string) result {
+func (e *env) do(t testing.TB, method, path, token string, body any, contentType string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -209,7 +209,7 @@ func wantProblem(t *testing.T, res result, status int, detail string) {
 
 // documentedStatuses reads the status codes the OpenAPI document gives
 // each operation, by "METHOD /path" in the route table's spelling.
-func documentedStatuses(t *testing.T) map[string]map[string]bool {
+func documentedStatuses(t testing.TB) map[string]map[string]bool {
 	t.Helper()
 	var doc struct {
 		Paths map[string]map[string]struct {
@@ -234,7 +234,7 @@ func documentedStatuses(t *testing.T) map[string]map[string]bool {
 
 // wantDocumented checks that the OpenAPI document lists the status the
 // route answered with.
-func (e *env) wantDocumented(t *testing.T, method, route string, status int) {
+func (e *env) wantDocumented(t testing.TB, method, route string, status int) {
 	t.Helper()
 	key := method + " " + strings.ReplaceAll(route, "...}", "}")
 	codes, ok := e.doc[key]

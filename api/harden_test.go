@@ -29,7 +29,7 @@ type upAnswer struct {
 	Upload *storage.Presigned `json:"upload"`
 }
 
-func (e *env) askUpload(t *testing.T, code, token string, b []byte, ct string) upAnswer {
+func (e *env) askUpload(t testing.TB, code, token string, b []byte, ct string) upAnswer {
 	t.Helper()
 	res := e.do(t, "POST", "/v1/dossiers/"+code+"/uploads", token,
 		map[string]any{"sha256": sha(b), "size": len(b), "content_type": ct}, "")
@@ -43,7 +43,7 @@ func (e *env) askUpload(t *testing.T, code, token string, b []byte, ct string) u
 	return a
 }
 
-func (e *env) put(t *testing.T, a upAnswer, b []byte) {
+func (e *env) put(t testing.TB, a upAnswer, b []byte) {
 	t.Helper()
 	if a.Upload == nil {
 		t.Fatalf("no upload URL in %+v", a)
@@ -53,12 +53,12 @@ func (e *env) put(t *testing.T, a upAnswer, b []byte) {
 	}
 }
 
-func (e *env) confirm(t *testing.T, code, token string, pos int, b []byte) result {
+func (e *env) confirm(t testing.TB, code, token string, pos int, b []byte) result {
 	t.Helper()
 	return e.do(t, "POST", "/v1/dossiers/"+code+"/pages", token, map[string]any{"position": pos, "sha256": sha(b)}, "")
 }
 
-func (e *env) create(t *testing.T, token string) string {
+func (e *env) create(t testing.TB, token string) string {
 	t.Helper()
 	res := e.do(t, "POST", "/v1/dossiers", token, map[string]any{"procedure": "1.000894"}, "")
 	var d struct{ Code string }

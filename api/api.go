@@ -25,6 +25,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/pipeline/scan"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/workers"
 )
@@ -56,7 +57,8 @@ type Config struct {
 	// MaxPageBytes bounds one page's upload (default 200 MiB).
 	MaxPageBytes int64
 	// MaxFramesPerFile bounds the pages (TIFF frames, PDF pages) of one
-	// uploaded file (default 500), MaxDossierPages those of all a
+	// uploaded file (default and most scan.DefaultMaxPages, which workers
+	// hold to as well), MaxDossierPages those of all a
 	// dossier's files together (default 2000): checked when a page is
 	// confirmed, before any worker sees it.
 	MaxFramesPerFile int
@@ -141,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("api: store, catalog and queue are required")
 	}
 	if len(cfg.URLSecret) < 32 {
-		return nil, errors.New("api: a secret of at least 32 bytes is required: it signs URLs and possession challenges")
+		return nil, errors.New("api: a secret of at least 32 bytes is required: it signs upload and download URLs")
 	}
 	if cfg.Presigner == nil && cfg.BaseURL == "" {
 		return nil, errors.New("api: without a presigning store, the server's base URL is required")
@@ -152,8 +154,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxPageBytes <= 0 {
 		cfg.MaxPageBytes = 200 << 20
 	}
-	if cfg.MaxFramesPerFile <= 0 {
-		cfg.MaxFramesPerFile = 500
+	if cfg.MaxFramesPerFile <= 0 || cfg.MaxFramesPerFile > scan.DefaultMaxPages {
+		cfg.MaxFramesPerFile = scan.DefaultMaxPages
 	}
 	if cfg.MaxDossierPages <= 0 {
 		cfg.MaxDossierPages = 2000

@@ -360,21 +360,30 @@ func processSafely(f *scan.File, n int, eng *ocr.Engine, opt Options) (p *Proces
 	return Process(f, n, eng, opt)
 }
 
-// ProcessFile takes every page of f through the page stages, as a worker
-// does with one stored original (a multi-frame TIFF or PDF gives several
-// pages). It stops at the first page that fails and returns its error,
-// which wraps scan's sentinels when the file itself is at fault; a panic
-// in a decoder or in OCR is that page's error.
-func ProcessFile(f *scan.File, eng *ocr.Engine, opt Options) ([]*Processed, error) {
-	var out []*Processed
-	for n := 1; n <= f.Pages; n++ {
+// ProcessFile takes the given pages of f (1-based; a multi-frame TIFF or
+// PDF has several) through the page stages one at a time, as a worker does
+// with one stored original, and hands each to keep as soon as it is made:
+// keep stores it, so that a file of many frames holds one decoded frame at
+// a time, and a run that is cancelled or dies leaves the frames done for
+// the next to skip. ctx is checked before each page: a cancelled run
+// returns ctx.Err() once the page in hand is done. The first page that
+// fails stops the run with its error, which wraps scan's sentinels when
+// the file itself is at fault; a panic in a decoder or in OCR is that
+// page's error.
+func ProcessFile(ctx context.Context, f *scan.File, pages []int, eng *ocr.Engine, opt Options, keep func(*Processed) error) error {
+	for _, n := range pages {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		p, err := processSafely(f, n, eng, opt)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, p)
+		if err := keep(p); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // NewDossierPDF starts the PDF/A of dossier code, dated created (the

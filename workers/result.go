@@ -54,6 +54,13 @@ func imageKey(resultKey string, n int) string {
 	return fmt.Sprintf("%s-p%d.img", strings.TrimSuffix(resultKey, ".json"), n)
 }
 
+// frameKey is where frame n's result goes while a file of several frames
+// is being processed (a pageResult of that one page): derived, like the
+// whole result, from the original's hash, the stage version and settings.
+func frameKey(resultKey string, n int) string {
+	return fmt.Sprintf("%s-p%d.json", strings.TrimSuffix(resultKey, ".json"), n)
+}
+
 func encodeResult(r *pageResult) ([]byte, string) {
 	b, _ := json.Marshal(r)
 	sum := sha256.Sum256(b)

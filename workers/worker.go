@@ -296,7 +296,12 @@ func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
 }
 
 // processPage runs the page stages on the stored original and stores the
-// result under key, returning the result's SHA-256.
+// result under key, returning the result's SHA-256 and the pages'
+// warnings. A file of several frames is taken one frame at a time, each
+// frame's result stored (frameKey) as soon as it is made: memory holds one
+// decoded frame, not the file, and a task cancelled, timed out or killed
+// half-way is resumed by its retry from the frames stored instead of
+// redoing them.
 func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, detail map[string]any) (string, []string, error) {
 	data, err := w.readOriginal(ctx, pg.OriginalKey, pg.SHA256)
 	if err != nil {
@@ -306,41 +311,136 @@ func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, d
 	if err != nil {
 		return "", nil, err
 	}
-	var eng *ocr.Engine
-	select {
-	case eng = <-w.engines:
-	case <-ctx.Done():
-		return "", nil, ctx.Err()
-	}
-	pages, err := pipeline.ProcessFile(f, eng, pipeline.Options{Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels})
-	w.engines <- eng
+	res := &pageResult{Version: pageStageVersion, SHA256: pg.SHA256, Pages: make([]resultPage, f.Pages)}
+	todo, err := w.storedFrames(ctx, key, res)
 	if err != nil {
 		return "", nil, err
 	}
-	res := &pageResult{Version: pageStageVersion, SHA256: pg.SHA256}
+	if reused := f.Pages - len(todo); reused > 0 {
+		detail["frames_reused"] = reused
+	}
 	var times []pipeline.StageTimes
-	warnings := []string{}
-	for i, p := range pages {
-		rp := resultPage{Report: p.Report, PDF: p.PDF}
-		times = append(times, rp.Report.Times)
-		warnings = append(warnings, rp.Report.Warnings...)
-		rp.Report.Times = pipeline.StageTimes{}
-		if !bytes.Equal(p.PDF.Image.Data, data) {
-			rp.ImageKey = imageKey(key, i+1)
-			img := p.PDF.Image.Data
-			if err := w.cfg.Store.Put(ctx, rp.ImageKey, bytes.NewReader(img), int64(len(img)), sha256Hex(img)); err != nil {
-				return "", nil, err
-			}
+	if len(todo) > 0 {
+		eng, err := w.engine(ctx)
+		if err != nil {
+			return "", nil, err
 		}
-		rp.PDF.Image.Data = nil
-		res.Pages = append(res.Pages, rp)
+		opt := pipeline.Options{Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels}
+		err = pipeline.ProcessFile(ctx, f, todo, eng, opt, func(p *pipeline.Processed) error {
+			times = append(times, p.Report.Times)
+			rp, err := w.storeFrame(ctx, key, p, data, f.Pages > 1)
+			res.Pages[p.Report.SourcePage-1] = rp
+			return err
+		})
+		w.engines <- eng
+		if err != nil {
+			return "", nil, err
+		}
+	}
+	warnings := []string{}
+	for _, rp := range res.Pages {
+		warnings = append(warnings, rp.Report.Warnings...)
 	}
 	b, sum := encodeResult(res)
 	if err := w.cfg.Store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), sum); err != nil {
 		return "", nil, err
 	}
+	w.dropFrames(ctx, key, f.Pages)
 	detail["ms"] = times
 	return sum, warnings, nil
+}
+
+// engine takes an OCR engine, unless ctx is done first. ctx is asked
+// before the select, which picks at random when both are ready.
+func (w *Worker) engine(ctx context.Context) (*ocr.Engine, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	select {
+	case eng := <-w.engines:
+		return eng, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// storedFrames fills res with the frames an earlier attempt stored and
+// returns the numbers of those still to do. A single-frame file has none
+// stored: its result is its only checkpoint.
+func (w *Worker) storedFrames(ctx context.Context, key string, res *pageResult) ([]int, error) {
+	if len(res.Pages) == 1 {
+		return []int{1}, nil
+	}
+	var todo []int
+	for n := 1; n <= len(res.Pages); n++ {
+		rp, err := w.storedFrame(ctx, key, n, res.SHA256)
+		if errors.Is(err, storage.ErrNotFound) {
+			todo = append(todo, n)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		res.Pages[n-1] = *rp
+	}
+	return todo, nil
+}
+
+// storedFrame reads frame n's stored result. One that is not this frame's
+// cannot come from a partial write (stores show whole objects only), but
+// from damage: it counts as absent, to be made again.
+func (w *Worker) storedFrame(ctx context.Context, key string, n int, sum string) (*resultPage, error) {
+	fk := frameKey(key, n)
+	rc, err := w.cfg.Store.Get(ctx, fk)
+	if err != nil {
+		return nil, fmt.Errorf("frame %d result %s: %w", n, fk, err)
+	}
+	defer rc.Close()
+	fr, err := decodeResult(rc)
+	if err != nil || len(fr.Pages) != 1 || fr.SHA256 != sum || fr.Pages[0].Report.SourcePage != n {
+		w.log.Warn("frame result unreadable; made again", "key", fk, "err", err)
+		return nil, storage.ErrNotFound
+	}
+	return &fr.Pages[0], nil
+}
+
+// storeFrame stores what the PDF needs of one processed frame beside
+// the original: its image when the PDF cannot carry the original's bytes
+// (imageKey), and, for a file of several frames, the frame's result
+// (frameKey), after its image, so that a stored result always has its
+// image. Timings are left out: a frame processed twice stores the same
+// bytes.
+func (w *Worker) storeFrame(ctx context.Context, key string, p *pipeline.Processed, original []byte, checkpoint bool) (resultPage, error) {
+	n := p.Report.SourcePage
+	rp := resultPage{Report: p.Report, PDF: p.PDF}
+	rp.Report.Times = pipeline.StageTimes{}
+	if img := p.PDF.Image.Data; !bytes.Equal(img, original) {
+		rp.ImageKey = imageKey(key, n)
+		if err := w.cfg.Store.Put(ctx, rp.ImageKey, bytes.NewReader(img), int64(len(img)), sha256Hex(img)); err != nil {
+			return rp, fmt.Errorf("store frame %d image: %w", n, err)
+		}
+	}
+	rp.PDF.Image.Data = nil
+	if checkpoint {
+		b, sum := encodeResult(&pageResult{Version: pageStageVersion, SHA256: p.Report.SHA256, Pages: []resultPage{rp}})
+		if err := w.cfg.Store.Put(ctx, frameKey(key, n), bytes.NewReader(b), int64(len(b)), sum); err != nil {
+			return rp, fmt.Errorf("store frame %d result: %w", n, err)
+		}
+	}
+	return rp, nil
+}
+
+// dropFrames removes the frame results of a file of n frames once its
+// whole result is stored: they were only a place to resume from. Images
+// stay; the result names them. A frame left behind (the store failed) is
+// harmless: the next run over the same original finds the whole result
+// first.
+func (w *Worker) dropFrames(ctx context.Context, key string, n int) {
+	for i := 1; n > 1 && i <= n && ctx.Err() == nil; i++ {
+		if err := w.cfg.Store.Delete(ctx, frameKey(key, i)); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			w.log.Warn("remove frame result", "key", frameKey(key, i), "err", err)
+		}
+	}
 }
 
 // readOriginal reads an original and checks its bytes against the hash

@@ -109,8 +109,10 @@ func decodeJPEG(p *Page, data []byte) error {
 			return decodeError(err)
 		}
 	}
+	// The encoder reads the CMYK pixels as RGB itself: no RGBA copy of
+	// the page.
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, toRGB(img), &jpeg.Options{Quality: 92}); err != nil {
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 92}); err != nil {
 		return fmt.Errorf("re-encode CMYK JPEG as RGB: %w", err)
 	}
 	p.Embed, err = pdf.JPEGImage(buf.Bytes())

@@ -3,9 +3,9 @@ package scan
 import (
 	"bytes"
 	"fmt"
-	"image"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
@@ -27,8 +27,8 @@ func (f *File) readPDF(data []byte) (ctx *model.Context, err error) {
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
 	conf.Limits.MaxImagePixels = f.opt.maxPixels()
-	conf.Limits.MaxImageBytes = 4 * f.opt.maxPixels()
-	conf.Limits.MaxDecodeBytes = 4 * f.opt.maxPixels()
+	conf.Limits.MaxImageBytes = f.opt.maxDecodedBytes()
+	conf.Limits.MaxDecodeBytes = f.opt.maxDecodedBytes()
 	ctx, err = api.ReadValidateAndOptimize(bytes.NewReader(data), conf)
 	if err != nil {
 		return nil, fmt.Errorf("%w: PDF: %v", ErrCorrupt, err)
@@ -66,6 +66,19 @@ func pageImage(ctx *model.Context, n int, stub bool) (*model.Image, error) {
 	return best, nil
 }
 
+// pdfImageSize is what decoding a page's image takes. A JPEG goes to the
+// JPEG decoder as it is; pdfcpu renders every other image (Flate, LZW ...)
+// to 8-bit RGBA, from its decoded stream of components × bits per pixel.
+func pdfImageSize(im *model.Image) size {
+	s := size{w: im.Width, h: im.Height, format: fmt.Sprintf("%d-bit %s", im.Bpc, im.Cs)}
+	if strings.HasSuffix(im.Filter, "DCTDecode") && im.Comp < 4 {
+		s.bpp = max(1, im.Comp)
+		return s
+	}
+	s.bpp = max(4, min(im.Comp, 1<<12)*max(1, (min(im.Bpc, 1<<8)+7)/8))
+	return s
+}
+
 func (f *File) probePDF(data []byte) error {
 	ctx, err := f.readPDF(data)
 	if err != nil {
@@ -75,20 +88,31 @@ func (f *File) probePDF(data []byte) error {
 		return fmt.Errorf("%s: %w: PDF has no pages", f.Path, ErrCorrupt)
 	}
 	if ctx.PageCount > f.opt.maxPages() {
-		return fmt.Errorf("%s: %w: %d pages, limit %d", f.Path, ErrTooLarge, ctx.PageCount, f.opt.maxPages())
+		return fmt.Errorf("%s: %w: %d pages, limit %d pages a file", f.Path, ErrTooLarge, ctx.PageCount, f.opt.maxPages())
 	}
 	for n := 1; n <= ctx.PageCount; n++ {
 		im, err := pageImage(ctx, n, true)
 		if err != nil {
 			return fmt.Errorf("%s page %d: %w", f.Path, n, err)
 		}
-		if err := f.checkPixels(n, im.Width, im.Height); err != nil {
+		if err := f.checkSize(n, pdfImageSize(im)); err != nil {
 			return err
 		}
 	}
 	f.Pages = ctx.PageCount
 	f.pdf = ctx
 	return nil
+}
+
+// releasePageImages drops the decoded streams of page n's images, which
+// pdfcpu keeps in the parsed file once it has decoded them: without this a
+// file of many pages would hold every page's pixels until it is closed.
+func releasePageImages(ctx *model.Context, n int) {
+	for _, nr := range pdfcpu.ImageObjNrs(ctx, n) {
+		if o := ctx.Optimize.ImageObjects[nr]; o != nil && o.ImageDict != nil {
+			o.ImageDict.Content = nil
+		}
+	}
 }
 
 func (f *File) decodePDF(p *Page, _ []byte, n int) error {
@@ -109,15 +133,17 @@ func (f *File) decodePDF(p *Page, _ []byte, n int) error {
 			err = fmt.Errorf("%w: page sizes: %v", ErrCorrupt, err)
 		}
 	}
+	releasePageImages(ctx, n)
 	f.mu.Unlock()
 	if err != nil {
 		return err
 	}
 	// The image dictionary's size was checked at Open, but the bytes are
 	// what gets decoded, and they carry their own size: a small /Width
-	// around a huge JPEG frame would otherwise slip past the limit.
-	if cfg, _, err := image.DecodeConfig(bytes.NewReader(enc)); err == nil {
-		if err := f.checkPixels(n, cfg.Width, cfg.Height); err != nil {
+	// around a huge JPEG frame would otherwise slip past the limits. Bytes
+	// without a readable header are left to the decoder to report.
+	if s, err := encodedSize(enc); err == nil {
+		if err := s.check(f.opt); err != nil {
 			return err
 		}
 	}

@@ -57,19 +57,54 @@ func toGray(img image.Image) *image.Gray {
 				row[x] = uint8((v*a + 255*(255-a)) / 255)
 			}
 		}
+	case *image.Paletted:
+		// One luminance per palette entry, as the general case would
+		// compute it pixel by pixel.
+		var lut [256]uint8
+		for i, c := range m.Palette {
+			lut[i] = onWhite(c.RGBA())
+		}
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			row := g.Pix[y*g.Stride:]
+			for x := 0; x < w; x++ {
+				row[x] = lut[src[x]]
+			}
+		}
 	default:
+		at := rgbaAt(img)
 		for y := 0; y < h; y++ {
 			row := g.Pix[y*g.Stride:]
 			for x := 0; x < w; x++ {
-				r, gg, bb, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-				// Composite on white, then take luminance.
-				r, gg, bb = r+0xffff-a, gg+0xffff-a, bb+0xffff-a
-				row[x] = luma(uint8(min(r, 0xffff)>>8), uint8(min(gg, 0xffff)>>8), uint8(min(bb, 0xffff)>>8))
+				row[x] = onWhite(at(b.Min.X+x, b.Min.Y+y))
 			}
 		}
 	}
 	return g
 }
+
+// rgbaAt reads a pixel as alpha-premultiplied 16-bit RGBA. Every image
+// type of the standard library does so without the allocation At makes
+// for each pixel: on a large 16-bit or CMYK page, millions of them.
+func rgbaAt(img image.Image) func(x, y int) (r, g, b, a uint32) {
+	if m, ok := img.(image.RGBA64Image); ok {
+		return func(x, y int) (uint32, uint32, uint32, uint32) {
+			c := m.RGBA64At(x, y)
+			return uint32(c.R), uint32(c.G), uint32(c.B), uint32(c.A)
+		}
+	}
+	return func(x, y int) (uint32, uint32, uint32, uint32) { return img.At(x, y).RGBA() }
+}
+
+// onWhite composites a premultiplied colour on white and takes its
+// luminance.
+func onWhite(r, g, b, a uint32) uint8 {
+	r, g, b = white(r, a), white(g, a), white(b, a)
+	return luma(uint8(r>>8), uint8(g>>8), uint8(b>>8))
+}
+
+// white composites one premultiplied 16-bit channel on white.
+func white(v, a uint32) uint32 { return min(v+0xffff-a, 0xffff) }
 
 // luma is Rec. 601 luminance, the weighting JPEG's Y channel uses, so gray
 // from colour scans matches gray from YCbCr JPEGs.
@@ -95,45 +130,34 @@ func isGray(img image.Image) bool {
 	return false
 }
 
-// toRGB flattens any image to 8-bit RGBA on white.
-func toRGB(img image.Image) *image.RGBA {
-	b := img.Bounds()
-	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < b.Dx(); x++ {
-			r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			i := out.PixOffset(x, y)
-			out.Pix[i] = uint8(min(r+0xffff-a, 0xffff) >> 8)
-			out.Pix[i+1] = uint8(min(g+0xffff-a, 0xffff) >> 8)
-			out.Pix[i+2] = uint8(min(bl+0xffff-a, 0xffff) >> 8)
-			out.Pix[i+3] = 255
-		}
-	}
-	return out
-}
-
-// flateImage encodes an image PDF cannot take as it is: 8-bit gray when it
-// has no colour, 8-bit RGB otherwise.
-func flateImage(img image.Image) pdfImage {
+// flateImage encodes an image PDF cannot take as it is: g, its luminance,
+// as 8-bit gray when it has no colour, 8-bit RGB on white otherwise. Rows
+// go to the compressor one at a time, so the page is not copied whole
+// again on the way.
+func flateImage(img image.Image, g *image.Gray) pdfImage {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	var raw []byte
+	var buf bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed) // a valid level
 	cs := "DeviceGray"
 	if isGray(img) {
-		g := toGray(img)
-		raw = make([]byte, 0, w*h)
 		for y := 0; y < h; y++ {
-			raw = append(raw, g.Pix[y*g.Stride:y*g.Stride+w]...)
+			zw.Write(g.Pix[y*g.Stride : y*g.Stride+w]) // writes to a bytes.Buffer cannot fail
 		}
 	} else {
 		cs = "DeviceRGB"
-		rgb := toRGB(img)
-		raw = make([]byte, 0, 3*w*h)
-		for i := 0; i < len(rgb.Pix); i += 4 {
-			raw = append(raw, rgb.Pix[i], rgb.Pix[i+1], rgb.Pix[i+2])
+		at := rgbaAt(img)
+		row := make([]byte, 3*w)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				r, gg, bl, a := at(b.Min.X+x, b.Min.Y+y)
+				row[3*x], row[3*x+1], row[3*x+2] = uint8(white(r, a)>>8), uint8(white(gg, a)>>8), uint8(white(bl, a)>>8)
+			}
+			zw.Write(row)
 		}
 	}
-	return pdfImage{Width: w, Height: h, BitsPerComponent: 8, ColorSpace: cs, Filter: "FlateDecode", Data: deflate(raw)}
+	zw.Close()
+	return pdfImage{Width: w, Height: h, BitsPerComponent: 8, ColorSpace: cs, Filter: "FlateDecode", Data: buf.Bytes()}
 }
 
 // bilevelImage packs a black-and-white page one bit per pixel, as the

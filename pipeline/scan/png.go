@@ -27,7 +27,7 @@ func decodePNG(p *Page, data []byte) error {
 	if p.Embed.Data != nil {
 		return nil
 	}
-	p.Embed = flateImage(img)
+	p.Embed = flateImage(img, p.Gray)
 	p.Notes = append(p.Notes, "PNG re-encoded for PDF (palette, alpha, 16-bit or interlaced)")
 	return nil
 }

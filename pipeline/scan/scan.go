@@ -31,15 +31,24 @@ import (
 // the file and page.
 var (
 	ErrUnsupported = errors.New("unsupported file")
-	ErrTooLarge    = errors.New("image over the pixel limit")
-	ErrCorrupt     = errors.New("corrupt or truncated image")
-	ErrChanged     = errors.New("file changed while it was being read")
+	// ErrTooLarge: a page over the pixel or decoded-size limit, or a file
+	// over the page limit.
+	ErrTooLarge = errors.New("over the size limit")
+	ErrCorrupt  = errors.New("corrupt or truncated image")
+	ErrChanged  = errors.New("file changed while it was being read")
 )
 
 // DefaultMaxPixels bounds one page's decoded size: A3 at 600 dpi is 70 MP,
 // so 120 MP leaves room for any real scan while refusing bombs that would
 // take gigabytes to decode.
 const DefaultMaxPixels = 120_000_000
+
+// DefaultMaxPages bounds the pages (TIFF frames, PDF pages) of one file.
+// A desk's dossier runs to a few dozen pages and the thickest files to a
+// few hundred; 500 pages are already a quarter of an hour of one core's
+// OCR, while the 5000 allowed before let one upload of tiny frames hold a
+// worker for hours.
+const DefaultMaxPages = 500
 
 // AssumedDPI is used when a file records no resolution; flatbed scans at
 // desks are most often made at 300 dpi.
@@ -48,7 +57,19 @@ const AssumedDPI = 300
 // Options bound what Open accepts.
 type Options struct {
 	MaxPixels int64 // per page; 0 means DefaultMaxPixels
-	MaxPages  int   // per file; 0 means 5000
+	// MaxDecodedBytes bounds the memory one page takes to decode, as its
+	// headers declare it before any pixel is read: width × height × the
+	// bytes per pixel of the buffer the decoder fills (channels × bytes per
+	// sample; Go's decoders keep two- and three-channel PNG and TIFF pixels
+	// as four). Pixels alone do not bound memory: a 16-bit RGBA page takes
+	// eight bytes a pixel. The luminance and the re-encoded image made from
+	// the decoded page add about one byte a pixel and the compressed size,
+	// Go's TIFF decoder one strip's bytes (held to what its rows take).
+	// 0 means four bytes per pixel of MaxPixels: every 8-bit page within
+	// the pixel limit fits (an A3 page at 600 dpi in 8-bit RGB takes 278 MB
+	// of the default 480 MB), 16-bit colour only up to half as many pixels.
+	MaxDecodedBytes int64
+	MaxPages        int // per file; 0 means DefaultMaxPages
 }
 
 func (o Options) maxPixels() int64 {
@@ -58,9 +79,16 @@ func (o Options) maxPixels() int64 {
 	return o.MaxPixels
 }
 
+func (o Options) maxDecodedBytes() int64 {
+	if o.MaxDecodedBytes <= 0 {
+		return 4 * o.maxPixels()
+	}
+	return o.MaxDecodedBytes
+}
+
 func (o Options) maxPages() int {
 	if o.MaxPages <= 0 {
-		return 5000
+		return DefaultMaxPages
 	}
 	return o.MaxPages
 }
@@ -107,7 +135,8 @@ type Page struct {
 }
 
 // Open reads and probes a file. It fails on files that are not scans it can
-// read and on pages over the pixel limit, naming the file.
+// read, on pages over the pixel or decoded-size limit and on files over the
+// page limit (ErrTooLarge), naming the file.
 func Open(path string, opt Options) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -152,11 +181,11 @@ func probe(path string, data []byte, opt Options) (_ *File, err error) {
 	switch f.Format {
 	case "jpeg", "png":
 		f.Pages = 1
-		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+		s, err := encodedSize(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if err := f.checkPixels(1, cfg.Width, cfg.Height); err != nil {
+		if err := f.checkSize(1, s); err != nil {
 			return nil, err
 		}
 	case "tiff":
@@ -169,17 +198,6 @@ func probe(path string, data []byte, opt Options) (_ *File, err error) {
 		}
 	}
 	return f, nil
-}
-
-func (f *File) checkPixels(page, w, h int) error {
-	if w <= 0 || h <= 0 {
-		return fmt.Errorf("%s page %d: %w: size %d×%d", f.Path, page, ErrCorrupt, w, h)
-	}
-	if px := int64(w) * int64(h); px > f.opt.maxPixels() {
-		return fmt.Errorf("%s page %d: %w: %d×%d is %.1f MP, limit %.1f MP",
-			f.Path, page, ErrTooLarge, w, h, float64(px)/1e6, float64(f.opt.maxPixels())/1e6)
-	}
-	return nil
 }
 
 // Page decodes page n (1-based); it is safe for concurrent use. A

@@ -328,3 +328,21 @@ func TestPDFImageSizeLies(t *testing.T) {
 		t.Fatalf("Page: got %v, want ErrTooLarge from the JPEG's own 200×200", err)
 	}
 }
+
+// TestPDFPageImagesReleased: pdfcpu keeps each image stream it decodes in
+// the parsed file; once a page is decoded its images must be let go, or a
+// PDF of many pages holds every page's pixels until the file is dropped.
+func TestPDFPageImagesReleased(t *testing.T) {
+	f, err := OpenBytes("flate.pdf", flatePDF(t, 40, 30, "DeviceGray", 1), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Page(1); err != nil {
+		t.Fatal(err)
+	}
+	for nr, o := range f.pdf.Optimize.ImageObjects {
+		if o.ImageDict != nil && o.ImageDict.Content != nil {
+			t.Errorf("image object %d still holds %d decoded bytes", nr, len(o.ImageDict.Content))
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package scan
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"io"
 
 	"golang.org/x/image/tiff"
+	"golang.org/x/image/tiff/lzw"
 )
 
 // TIFF tags read here.
@@ -13,10 +16,18 @@ const (
 	tagWidth           = 256
 	tagHeight          = 257
 	tagBitsPerSample   = 258
+	tagCompression     = 259
+	tagStripOffsets    = 273
 	tagOrientation     = 274
 	tagSamplesPerPixel = 277
+	tagRowsPerStrip    = 278
+	tagStripByteCounts = 279
 	tagXResolution     = 282
 	tagResolutionUnit  = 296
+	tagTileWidth       = 322
+	tagTileLength      = 323
+	tagTileOffsets     = 324
+	tagTileByteCounts  = 325
 )
 
 // tiffFile is a TIFF (or Exif) structure: a byte order and a chain of IFDs.
@@ -113,6 +124,28 @@ func (f *ifd) uint(tag uint16, def uint32) uint32 {
 	return def
 }
 
+// uints returns every value of an integer tag (strip offsets ...).
+func (f *ifd) uints(tag uint16) []uint32 {
+	e, ok := f.tags[tag]
+	size := typeSize(e.typ)
+	if !ok || (e.typ != 1 && e.typ != 3 && e.typ != 4) {
+		return nil
+	}
+	n := min(int(e.count), len(e.value)/size)
+	out := make([]uint32, n)
+	for i := range out {
+		switch v := e.value[i*size:]; e.typ {
+		case 1:
+			out[i] = uint32(v[0])
+		case 3:
+			out[i] = uint32(f.t.order.Uint16(v))
+		case 4:
+			out[i] = f.t.order.Uint32(v)
+		}
+	}
+	return out
+}
+
 func (f *ifd) rational(tag uint16) float64 {
 	e, ok := f.tags[tag]
 	if !ok || e.typ != 5 || e.count == 0 || len(e.value) < 8 {
@@ -154,13 +187,13 @@ func (f *File) probeTIFF(data []byte) error {
 		if err != nil {
 			return fmt.Errorf("%s page %d: %w", f.Path, len(f.ifds)+1, err)
 		}
-		if err := f.checkPixels(len(f.ifds)+1, int(d.uint(tagWidth, 0)), int(d.uint(tagHeight, 0))); err != nil {
+		if len(f.ifds) == f.opt.maxPages() {
+			return fmt.Errorf("%s: %w: %s, limit %d pages a file", f.Path, ErrTooLarge, t.countFrames(d.next, seen, len(f.ifds)+1), f.opt.maxPages())
+		}
+		if err := f.checkSize(len(f.ifds)+1, tiffSize(d)); err != nil {
 			return err
 		}
 		f.ifds = append(f.ifds, off)
-		if len(f.ifds) > f.opt.maxPages() {
-			return fmt.Errorf("%s: %w: more than %d pages", f.Path, ErrTooLarge, f.opt.maxPages())
-		}
 		off = d.next
 	}
 	if len(f.ifds) == 0 {
@@ -169,6 +202,33 @@ func (f *File) probeTIFF(data []byte) error {
 	f.Pages = len(f.ifds)
 	return nil
 }
+
+// countFrames names how many frames a file over the page limit holds:
+// the done already read and those chained from the IFD at off, counted by
+// the chain alone and no further than maxFrameCount (a hostile chain may
+// be millions long).
+func (t *tiffFile) countFrames(off int64, seen map[int64]bool, done int) string {
+	n, d := done, t.data
+	for off != 0 && !seen[off] && n < maxFrameCount {
+		if off < 8 || off+2 > int64(len(d)) {
+			break
+		}
+		end := off + 2 + 12*int64(t.order.Uint16(d[off:]))
+		if end+4 > int64(len(d)) {
+			break
+		}
+		seen[off] = true
+		n++
+		off = int64(t.order.Uint32(d[end:]))
+	}
+	if n >= maxFrameCount && off != 0 {
+		return fmt.Sprintf("more than %d frames", n)
+	}
+	return fmt.Sprintf("%d frames", n)
+}
+
+// maxFrameCount is as far as countFrames counts.
+const maxFrameCount = 100_000
 
 func (f *File) decodeTIFF(p *Page, data []byte, n int) error {
 	t, err := parseTIFFHeader(data)
@@ -193,10 +253,13 @@ func (f *File) decodeTIFF(p *Page, data []byte, n int) error {
 			if bilevel {
 				p.Embed = bilevelImage(p.Gray)
 			} else {
-				p.Embed = flateImage(p.Gray)
+				p.Embed = flateImage(p.Gray, p.Gray)
 			}
 			return nil
 		}
+	}
+	if err := d.checkBlocks(); err != nil {
+		return err
 	}
 	// x/image/tiff decodes the first IFD only; show it a view of the file
 	// whose header points at this page's IFD instead.
@@ -208,9 +271,83 @@ func (f *File) decodeTIFF(p *Page, data []byte, n int) error {
 	if bilevel {
 		p.Embed = bilevelImage(p.Gray)
 	} else {
-		p.Embed = flateImage(img)
+		p.Embed = flateImage(img, p.Gray)
 	}
 	return nil
+}
+
+// checkBlocks holds each strip (or tile) of a frame to the bytes its rows
+// take, before Go's decoder reads it. x/image/tiff inflates a whole strip
+// into memory first, allowing eight bytes a pixel whatever the frame's
+// depth, so a deflate strip of a few kilobytes could take a gigabyte past
+// the decoded size the probe allowed. Counting what a strip inflates to
+// takes a pass and no memory. Uncompressed strips are bounded by the file,
+// CCITT ones by the frame's size; a strip that does not even inflate is
+// left to the decoder to report.
+func (d *ifd) checkBlocks() error {
+	w, h := int64(d.uint(tagWidth, 0)), int64(d.uint(tagHeight, 0))
+	offs, counts := d.uints(tagStripOffsets), d.uints(tagStripByteCounts)
+	rows := int64(d.uint(tagRowsPerStrip, 0))
+	if rows <= 0 || rows > h {
+		rows = h
+	}
+	if _, tiled := d.tags[tagTileWidth]; tiled {
+		w, rows = int64(d.uint(tagTileWidth, 0)), int64(d.uint(tagTileLength, 0))
+		offs, counts = d.uints(tagTileOffsets), d.uints(tagTileByteCounts)
+	}
+	sampleBits := int64(d.uint(tagSamplesPerPixel, 1)) * int64(d.uint(tagBitsPerSample, 1))
+	want := (w*sampleBits + 7) / 8 * rows
+	data := d.t.data
+	for i := range min(len(offs), len(counts)) {
+		off, n := int64(offs[i]), int64(counts[i])
+		if off+n > int64(len(data)) {
+			continue
+		}
+		if got := inflatedSize(d.uint(tagCompression, 1), data[off:off+n], want); got > want {
+			return fmt.Errorf("%w: strip %d inflates past the %d bytes its rows take", ErrTooLarge, i+1, want)
+		}
+	}
+	return nil
+}
+
+// inflatedSize counts the bytes a compressed strip inflates to, stopping
+// once past limit; 0 for compressions it need not count.
+func inflatedSize(compression uint32, strip []byte, limit int64) int64 {
+	var r io.Reader
+	switch compression {
+	case 5: // LZW
+		r = lzw.NewReader(bytes.NewReader(strip), lzw.MSB, 8)
+	case 8, 32946: // Deflate
+		zr, err := zlib.NewReader(bytes.NewReader(strip))
+		if err != nil {
+			return 0
+		}
+		r = zr
+	case 32773:
+		return unpackedSize(strip, limit)
+	default:
+		return 0
+	}
+	n, _ := io.Copy(io.Discard, io.LimitReader(r, limit+1))
+	return n
+}
+
+// unpackedSize counts the bytes a PackBits strip unpacks to.
+func unpackedSize(strip []byte, limit int64) int64 {
+	var n int64
+	for i := 0; i < len(strip) && n <= limit; {
+		switch c := int(int8(strip[i])); {
+		case c >= 0: // c+1 bytes as they are
+			n += int64(c + 1)
+			i += 2 + c
+		case c == -128: // no-op
+			i++
+		default: // the next byte 1-c times
+			n += int64(1 - c)
+			i += 2
+		}
+	}
+	return n
 }
 
 // frameView reads like the TIFF file except that bytes 4-7, the first IFD

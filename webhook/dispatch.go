@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/internal/redact"
 )
 
 // batch is how many events one round fans out, and how many deliveries
@@ -69,10 +70,10 @@ func (d *Dispatcher) Check() error {
 	for _, s := range d.URLs {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("webhook dispatcher: URLs: %q is not an http or https URL", s)
+			return fmt.Errorf("webhook dispatcher: URLs: %q is not an http or https URL", redact.URL(s))
 		}
 		if seen[s] {
-			return fmt.Errorf("webhook dispatcher: URLs: %q is listed twice", s)
+			return fmt.Errorf("webhook dispatcher: URLs: %q is listed twice", redact.URL(s))
 		}
 		seen[s] = true
 	}
@@ -170,11 +171,13 @@ func (d *Dispatcher) logDB(ctx context.Context, err error) {
 
 // deliver posts one claimed delivery and records the outcome.
 func (d *Dispatcher) deliver(ctx context.Context, dl catalog.Delivery) {
-	perr := d.post(ctx, dl)
+	// The error is logged and kept in the catalog: the client's errors
+	// name the URL, its query (a receiver's token) included.
+	perr := redact.Error(d.post(ctx, dl), dl.URL)
 	// Record even when shutting down: the attempt was made.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	log := d.Log.With("event", dl.OutboxID, "type", dl.Kind, "dossier", dl.Dossier, "url", redacted(dl.URL), "attempt", dl.Attempts)
+	log := d.Log.With("event", dl.OutboxID, "type", dl.Kind, "dossier", dl.Dossier, "url", redact.URL(dl.URL), "attempt", dl.Attempts)
 	var err error
 	switch {
 	case perr == nil:
@@ -205,9 +208,10 @@ func (d *Dispatcher) post(ctx context.Context, dl catalog.Delivery) error {
 	now := time.Now()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "sohoa-webhook")
-	req.Header.Set(HeaderEventID, strconv.FormatInt(dl.OutboxID, 10))
+	id := strconv.FormatInt(dl.OutboxID, 10)
+	req.Header.Set(HeaderEventID, id)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(HeaderSignature, Sign(d.Secret, now, dl.Payload))
+	req.Header.Set(HeaderSignature, Sign(d.Secret, now, id, dl.Payload))
 	resp, err := d.Client.Do(req)
 	if err != nil {
 		return err
@@ -233,12 +237,4 @@ func backoff(n int, first, limit time.Duration) time.Duration {
 	}
 	d = min(d, limit)
 	return d/2 + rand.N(d/2+1)
-}
-
-// redacted is u without its password, for the log.
-func redacted(u string) string {
-	if p, err := url.Parse(u); err == nil {
-		return p.Redacted()
-	}
-	return u
 }

@@ -124,7 +124,8 @@ func (rc *receiver) counts() (calls, ok int, twice []int64) {
 	return rc.calls, ok, twice
 }
 
-// run runs d until the test ends.
+// run runs d until the test ends, logging to the test's output unless d
+// has a log.
 func run(t *testing.T, d *Dispatcher) {
 	t.Helper()
 	d.Secret = testSecret
@@ -132,7 +133,9 @@ func run(t *testing.T, d *Dispatcher) {
 	d.RetryDelay = 20 * time.Millisecond
 	d.MaxRetryDelay = 200 * time.Millisecond
 	d.Timeout = 2 * time.Second
-	d.Log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if d.Log == nil {
+		d.Log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -365,4 +368,71 @@ func TestCheck(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCredentialsNotPrinted: a receiver URL's password and query token
+// appear neither in the log nor in the error the catalog keeps, however
+// the HTTP client quotes the URL, nor in Check's complaints.
+func TestCredentialsNotPrinted(t *testing.T) {
+	dsn := testenv.PostgresDB(t)
+	c := openCatalog(t, dsn)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nobody listens: every attempt fails
+	const password, token = "hookpass-s3cr3t", "hooktoken-s3cr3t"
+	var log syncBuffer
+	run(t, &Dispatcher{Catalog: c, URLs: []string{"http://workflow:" + password + "@" + addr + "/hook?token=" + token},
+		Log: slog.New(slog.NewTextHandler(&log, nil))})
+
+	finish(t, c, "HS-WEBHOOK-4", catalog.Failed)
+	deadline := time.Now().Add(30 * time.Second)
+	var ds []catalog.Delivery
+	for len(ds) != 1 || ds[0].Attempts < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed attempts after 30 s: %+v", ds)
+		}
+		time.Sleep(10 * time.Millisecond)
+		if ds, err = c.Deliveries(context.Background(), "HS-WEBHOOK-4"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for what, text := range map[string]string{"last error": ds[0].LastError, "log": log.String()} {
+		if strings.Contains(text, password) || strings.Contains(text, token) {
+			t.Errorf("%s holds a credential:\n%s", what, text)
+		}
+		if !strings.Contains(text, addr) {
+			t.Errorf("%s does not name the receiver %s:\n%s", what, addr, text)
+		}
+	}
+
+	bad := Dispatcher{Catalog: c, Secret: testSecret, URLs: []string{"ftp://workflow:" + password + "@x/hook?token=" + token}}
+	if err := bad.Check(); err == nil || strings.Contains(err.Error(), password) || strings.Contains(err.Error(), token) {
+		t.Errorf("Check = %v, want an error without the credentials", err)
+	}
+	twice := "https://workflow:" + password + "@x/hook?token=" + token
+	bad.URLs = []string{twice, twice}
+	if err := bad.Check(); err == nil || strings.Contains(err.Error(), password) || strings.Contains(err.Error(), token) {
+		t.Errorf("Check = %v, want an error without the credentials", err)
+	}
+}
+
+// syncBuffer is a log the dispatcher's goroutines write at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

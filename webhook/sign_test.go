@@ -13,11 +13,15 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 func TestSignVerify(t *testing.T) {
 	now := time.Unix(1_750_000_000, 0)
 	body := []byte(`{"id": 7, "type": "dossier.ready"}`)
-	signed := func(secret []byte, ts time.Time, body []byte) http.Header {
+	signedAs := func(secret []byte, ts time.Time, id string, body []byte) http.Header {
 		h := http.Header{}
+		h.Set(HeaderEventID, id)
 		h.Set(HeaderTimestamp, strconv.FormatInt(ts.Unix(), 10))
-		h.Set(HeaderSignature, Sign(secret, ts, body))
+		h.Set(HeaderSignature, Sign(secret, ts, id, body))
 		return h
+	}
+	signed := func(secret []byte, ts time.Time, body []byte) http.Header {
+		return signedAs(secret, ts, "7", body)
 	}
 	for _, tc := range []struct {
 		name   string
@@ -53,6 +57,29 @@ func TestSignVerify(t *testing.T) {
 			h.Set(HeaderTimestamp, "yesterday")
 			return h
 		}(), body, testSecret, ErrBadSignature},
+		// Receivers de-duplicate by the event id: a replay given a fresh
+		// one must not pass for a new event.
+		{"event id changed", func() http.Header {
+			h := signed(testSecret, now, body)
+			h.Set(HeaderEventID, "8")
+			return h
+		}(), body, testSecret, ErrBadSignature},
+		{"event id changed with the body's", func() http.Header {
+			h := signed(testSecret, now, body)
+			h.Set(HeaderEventID, "8")
+			return h
+		}(), []byte(`{"id": 8, "type": "dossier.ready"}`), testSecret, ErrBadSignature},
+		{"no event id", func() http.Header {
+			h := signed(testSecret, now, body)
+			h.Del(HeaderEventID)
+			return h
+		}(), body, testSecret, ErrBadSignature},
+		{"event id signed, not the body's", signedAs(testSecret, now, "8", body), body, testSecret, ErrBadSignature},
+		{"string id", signedAs(testSecret, now, "ev-7", []byte(`{"id":"ev-7"}`)), []byte(`{"id":"ev-7"}`), testSecret, nil},
+		{"body without id", signedAs(testSecret, now, "9", []byte(`{}`)), []byte(`{}`), testSecret, nil},
+		// "7" and "{..." signed as "<ts>.7.{...": "7.{" and "..." would
+		// give the same signature.
+		{"dot in event id", signedAs(testSecret, now, "7.{", []byte(`"id": 7}`)), []byte(`"id": 7}`), testSecret, ErrBadSignature},
 	} {
 		err := Verify(tc.secret, tc.header, tc.body, 5*time.Minute, now)
 		if (tc.want == nil && err != nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
@@ -63,9 +90,9 @@ func TestSignVerify(t *testing.T) {
 
 func TestSignFormat(t *testing.T) {
 	// Computed independently:
-	// printf '1700000000.{}' | openssl dgst -sha256 -hmac key
-	const want = "sha256=9d713ed406bb7076d4123f0dc2c39d2df5c654ed4b0cd56b52c8b4c940bd63ae"
-	if got := Sign([]byte("key"), time.Unix(1_700_000_000, 0), []byte("{}")); got != want {
+	// printf '1700000000.42.{}' | openssl dgst -sha256 -hmac key
+	const want = "sha256=0cee1a8b8ce96f4862164c33ec70d7fa4de4653bf7192ea0ed25b089b4511d46"
+	if got := Sign([]byte("key"), time.Unix(1_700_000_000, 0), "42", []byte("{}")); got != want {
 		t.Fatalf("Sign = %q, want %q", got, want)
 	}
 }

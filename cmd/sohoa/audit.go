@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/internal/redact"
 )
 
 const auditUsage = "usage: sohoa audit verify [--dossier CODE] [--postgres DSN]"
@@ -31,7 +32,7 @@ func audit(ctx context.Context, args []string) error {
 	}
 	cat, err := catalog.Open(ctx, dsn)
 	if err != nil {
-		return fmt.Errorf("catalog (SOHOA_POSTGRES_DSN): %w", err)
+		return fmt.Errorf("catalog (SOHOA_POSTGRES_DSN): %w", redact.Error(err, dsn))
 	}
 	defer cat.Close()
 	rep, err := cat.VerifyTrails(ctx, code)

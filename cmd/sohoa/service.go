@@ -20,6 +20,7 @@ import (
 
 	"github.com/sohoa/sohoa/api"
 	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/internal/redact"
 	"github.com/sohoa/sohoa/pipeline"
 	"github.com/sohoa/sohoa/pipeline/scan"
 	"github.com/sohoa/sohoa/storage"
@@ -76,7 +77,7 @@ func (c *serviceConfig) check() error {
 		return usageError{errors.New("--postgres (SOHOA_POSTGRES_DSN) is required")}
 	}
 	if _, err := asynq.ParseRedisURI(c.redisURL); err != nil {
-		return usageError{fmt.Errorf("--redis (SOHOA_REDIS_URL) %q: %v", c.redisURL, err)}
+		return usageError{fmt.Errorf("--redis (SOHOA_REDIS_URL) %q: %v", redact.URL(c.redisURL), redact.Error(err, c.redisURL))}
 	}
 	if c.retentionYears < 1 || c.retentionYears > 100 {
 		return usageError{fmt.Errorf("--retention-years (SOHOA_RETENTION_YEARS) %d: want 1 to 100", c.retentionYears)}
@@ -88,7 +89,7 @@ func (c *serviceConfig) check() error {
 		}
 	case "s3":
 		if c.s3Endpoint == "" || strings.Contains(c.s3Endpoint, "/") {
-			return usageError{fmt.Errorf("--s3-endpoint (SOHOA_S3_ENDPOINT) %q: want host:port", c.s3Endpoint)}
+			return usageError{fmt.Errorf("--s3-endpoint (SOHOA_S3_ENDPOINT) %q: want host:port", redact.URL(c.s3Endpoint))}
 		}
 		if c.s3AccessKey == "" || c.s3SecretKey == "" {
 			return usageError{errors.New("--s3-access-key (SOHOA_S3_ACCESS_KEY) and SOHOA_S3_SECRET_KEY are required with --storage s3")}
@@ -97,6 +98,13 @@ func (c *serviceConfig) check() error {
 		return usageError{fmt.Errorf("--storage (SOHOA_STORAGE) %q: want local or s3", c.storageKind)}
 	}
 	return nil
+}
+
+// redact takes the secrets of every setting that may hold one out of
+// err's text (see package redact): wrapped library errors may quote a
+// URL or DSN whole.
+func (c *serviceConfig) redact(err error, more ...string) error {
+	return redact.Error(err, append([]string{c.redisURL, c.postgres, c.s3Endpoint}, more...)...)
 }
 
 func (c *serviceConfig) redis() asynq.RedisConnOpt {
@@ -108,7 +116,7 @@ func (c *serviceConfig) redis() asynq.RedisConnOpt {
 func (c *serviceConfig) open(ctx context.Context) (*catalog.Catalog, storage.Store, *s3.Store, error) {
 	cat, err := catalog.Open(ctx, c.postgres)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("catalog (SOHOA_POSTGRES_DSN): %w", err)
+		return nil, nil, nil, fmt.Errorf("catalog (SOHOA_POSTGRES_DSN): %w", redact.Error(err, c.postgres))
 	}
 	retention := storage.RetentionYears(c.retentionYears)
 	if c.storageKind == "local" {
@@ -123,7 +131,7 @@ func (c *serviceConfig) open(ctx context.Context) (*catalog.Catalog, storage.Sto
 		Secure: c.s3Secure, OriginalsBucket: c.originalsBucket, DerivedBucket: c.derivedBucket, Retention: retention})
 	if err != nil {
 		cat.Close()
-		return nil, nil, nil, fmt.Errorf("storage (SOHOA_S3_ENDPOINT): %w", err)
+		return nil, nil, nil, fmt.Errorf("storage (SOHOA_S3_ENDPOINT): %w", redact.Error(err, c.s3Endpoint))
 	}
 	return cat, st, st, nil
 }
@@ -153,21 +161,41 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 var errHelp = errors.New("help shown")
 
 // serve runs the HTTP API until SIGTERM.
-func serve(ctx context.Context, args []string) error {
+func serve(ctx context.Context, args []string) (err error) {
 	var c serviceConfig
+	var lim httpLimits
 	var listen, baseURL, roots, hooks string
-	var hookRetry time.Duration
+	var hookRetry, stagingTTL time.Duration
+	var quota int64
+	var dossierPages int
+	defer func() { err = c.redact(err, splitList(hooks)...) }()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	c.flags(fs)
+	lim.flags(fs)
 	fs.StringVar(&listen, "listen", envOr("SOHOA_LISTEN", "127.0.0.1:8080"), "address the API listens on ($SOHOA_LISTEN)")
 	fs.StringVar(&hooks, "webhook-urls", os.Getenv("SOHOA_WEBHOOK_URLS"), "comma-separated URLs told of every dossier that is ready or failed, signed with $SOHOA_WEBHOOK_SECRET ($SOHOA_WEBHOOK_URLS)")
 	fs.DurationVar(&hookRetry, "webhook-retry-delay", envDuration("SOHOA_WEBHOOK_RETRY_DELAY", 5*time.Second), "first delay before a failed webhook is sent again, doubling after ($SOHOA_WEBHOOK_RETRY_DELAY)")
 	fs.StringVar(&roots, "roots", os.Getenv("SOHOA_TRUST_ROOTS"), "PEM file of the CA certificates server-side verification trusts ($SOHOA_TRUST_ROOTS)")
 	fs.StringVar(&baseURL, "base-url", os.Getenv("SOHOA_BASE_URL"), "URL stations reach this server at, for local-store upload links ($SOHOA_BASE_URL; default http://LISTEN)")
+	fs.DurationVar(&stagingTTL, "staging-ttl", envDuration("SOHOA_STAGING_TTL", 24*time.Hour), "how long an upload waits for its page to be confirmed before it is deleted ($SOHOA_STAGING_TTL)")
+	fs.Int64Var(&quota, "office-upload-quota", int64(envInt("SOHOA_OFFICE_UPLOAD_QUOTA", 4<<30)), "bytes of unconfirmed uploads one office may hold; -1 for no quota ($SOHOA_OFFICE_UPLOAD_QUOTA)")
+	fs.IntVar(&dossierPages, "max-dossier-pages", envInt("SOHOA_MAX_DOSSIER_PAGES", 2000), "pages (frames of all its files) one dossier may hold ($SOHOA_MAX_DOSSIER_PAGES)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if stagingTTL < time.Minute {
+		return usageError{fmt.Errorf("--staging-ttl (SOHOA_STAGING_TTL) %v: want at least 1m", stagingTTL)}
+	}
+	if quota == 0 || quota < -1 {
+		return usageError{fmt.Errorf("--office-upload-quota (SOHOA_OFFICE_UPLOAD_QUOTA) %d: want bytes, or -1 for no quota", quota)}
+	}
+	if dossierPages < 1 {
+		return usageError{fmt.Errorf("--max-dossier-pages (SOHOA_MAX_DOSSIER_PAGES) %d: want at least 1", dossierPages)}
+	}
 	if err := c.check(); err != nil {
+		return err
+	}
+	if err := lim.check(); err != nil {
 		return err
 	}
 	if _, _, err := net.SplitHostPort(listen); err != nil {
@@ -175,17 +203,12 @@ func serve(ctx context.Context, args []string) error {
 	}
 	secret := []byte(os.Getenv("SOHOA_URL_SECRET"))
 	if len(secret) < 32 {
-		return usageError{errors.New("SOHOA_URL_SECRET (at least 32 bytes, the same for every serve process) is required: it signs the URLs and challenges this server hands out")}
+		return usageError{errors.New("SOHOA_URL_SECRET (at least 32 bytes, the same for every serve process) is required: it signs the upload and download URLs this server hands out")}
 	}
 	if baseURL == "" {
 		baseURL = "http://" + listen
 	}
-	var hookURLs []string
-	for _, u := range strings.Split(hooks, ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			hookURLs = append(hookURLs, u)
-		}
-	}
+	hookURLs := splitList(hooks)
 	hookSecret := []byte(os.Getenv("SOHOA_WEBHOOK_SECRET"))
 	log := logger()
 	cat, st, s3st, err := c.open(ctx)
@@ -197,7 +220,8 @@ func serve(ctx context.Context, args []string) error {
 	defer q.Close()
 	in := asynq.NewInspector(c.redis())
 	defer in.Close()
-	cfg := api.Config{Store: st, Catalog: cat, Queue: q, URLSecret: secret, BaseURL: baseURL, Inspector: in, Log: log}
+	cfg := api.Config{Store: st, Catalog: cat, Queue: q, URLSecret: secret, BaseURL: baseURL, Inspector: in, Log: log,
+		StagingTTL: stagingTTL, OfficeQuota: quota, MaxDossierPages: dossierPages}
 	if s3st != nil {
 		cfg.Presigner, cfg.Multipart = s3st, s3st
 	}
@@ -215,6 +239,8 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Uploads nobody confirmed are deleted after the staging TTL.
+	go h.Sweep(ctx)
 	if len(hookURLs) > 0 {
 		d := &webhook.Dispatcher{Catalog: cat, URLs: hookURLs, Secret: hookSecret, RetryDelay: hookRetry, Log: log}
 		if err := d.Check(); err != nil {
@@ -230,9 +256,7 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--listen (SOHOA_LISTEN): %w", err)
 	}
-	// No server-wide read or write timeout: progress streams stay open,
-	// and uploads set their own deadline from their URL's expiry.
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv, l := httpServer(h, l, lim, log)
 	log.Info("serving", "addr", l.Addr().String(), "storage", c.storageKind)
 	go func() {
 		<-ctx.Done()
@@ -247,10 +271,11 @@ func serve(ctx context.Context, args []string) error {
 }
 
 // worker runs asynq task handlers until SIGTERM.
-func worker(ctx context.Context, args []string) error {
+func worker(ctx context.Context, args []string) (err error) {
 	var c serviceConfig
 	var queues string
 	cfg := workers.Config{}
+	defer func() { err = c.redact(err, signing.tsa) }()
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	c.flags(fs)
 	fs.StringVar(&cfg.Name, "name", os.Getenv("SOHOA_WORKER_NAME"), "this worker's name in the catalog's events ($SOHOA_WORKER_NAME; default worker HOST:PID)")
@@ -278,7 +303,6 @@ func worker(ctx context.Context, args []string) error {
 	if cfg.Concurrency < 1 || cfg.Concurrency > 256 {
 		return usageError{fmt.Errorf("--concurrency (SOHOA_CONCURRENCY) %d: want 1 to 256", cfg.Concurrency)}
 	}
-	var err error
 	if cfg.Queues, err = parseQueues(queues); err != nil {
 		return usageError{fmt.Errorf("--queues (SOHOA_QUEUES) %q: %v", queues, err)}
 	}
@@ -297,6 +321,17 @@ func worker(ctx context.Context, args []string) error {
 	}
 	defer w.Close()
 	return w.Run(ctx)
+}
+
+// splitList reads "a, b,c" as a, b and c.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // parseQueues reads "desk=6,bulk=1".

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/internal/redact"
 )
 
 // tokens manages the API's clients: sohoa tokens create|list|revoke.
@@ -47,7 +48,7 @@ func tokens(ctx context.Context, args []string) error {
 	}
 	cat, err := catalog.Open(ctx, dsn)
 	if err != nil {
-		return err
+		return fmt.Errorf("catalog (SOHOA_POSTGRES_DSN): %w", redact.Error(err, dsn))
 	}
 	defer cat.Close()
 	switch args[0] {

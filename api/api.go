@@ -173,7 +173,6 @@ func New(cfg Config) (*Server, error) {
 		cfg.Log = slog.Default()
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	cfg.Catalog.LimitDossierFrames(cfg.MaxDossierPages)
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(),
 		heavy: make(chan struct{}, maxHeavy), heavyBy: map[string]int{}}
 	s.routes = s.table()

@@ -427,3 +427,31 @@ func TestTextFields(t *testing.T) {
 		t.Errorf("Vietnamese receipt number: %d %s", res.status, res.body)
 	}
 }
+
+// TestRefusedConfirmKeepsNothing: a confirm the catalog refuses (the
+// position taken, the dossier full) leaves no write-once original behind,
+// and the same confirm repeated in a dossier at its page limit is still
+// the 200 of an idempotent retry, not a 413.
+func TestRefusedConfirmKeepsNothing(t *testing.T) {
+	e := newEnvWith(t, func(c *api.Config) { c.MaxDossierPages = 3 })
+	op := e.tokens[catalog.RoleOperator]
+	a, b, c := tiffFrames(2), scanPNG(t), tiffFrames(3)
+	e.put(t, e.askUpload(t, e.code, op, a, "image/tiff"), a)
+	e.put(t, e.askUpload(t, e.code, op, b, "image/png"), b)
+	e.put(t, e.askUpload(t, e.code, op, c, "image/tiff"), c)
+	for range 2 {
+		if res := e.confirm(t, e.code, op, 1, a); res.status != http.StatusOK {
+			t.Fatalf("confirm (or its retry) near the dossier's limit: %d %s", res.status, res.body)
+		}
+	}
+	wantProblem(t, e.confirm(t, e.code, op, 1, b), http.StatusConflict, "exists")
+	wantProblem(t, e.confirm(t, e.code, op, 2, c), http.StatusRequestEntityTooLarge, "limit 3")
+	if got := e.keys(t, storage.OriginalsPrefix); len(got) != 1 {
+		t.Errorf("originals after refused confirms: %v, want only the confirmed page's", got)
+	}
+	// Refused, the uploads are still staged: the operator can put them
+	// at a free position.
+	if res := e.confirm(t, e.code, op, 2, b); res.status != http.StatusOK {
+		t.Errorf("confirm at a free position after a refusal: %d %s", res.status, res.body)
+	}
+}

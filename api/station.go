@@ -369,40 +369,44 @@ func (s *Server) uploadedFor(ctx context.Context, d catalog.Dossier, sum string)
 	return orig, nil
 }
 
-// checkedOriginal takes the page with SHA-256 sha for dossier d from where
-// the station put it (or its office holds it) and checks it: its bytes
-// must hash to sha and be a scan sohoa can read, with no more pages than a
-// file may have. Staged bytes that pass become the original, write-once.
-// It answers the request itself when they do not.
-func (s *Server) checkedOriginal(w http.ResponseWriter, r *http.Request, cl *catalog.Token, d catalog.Dossier, sha string) (catalog.Page, bool) {
+// takePage takes the page with SHA-256 sha for dossier d from where the
+// station put it (or its office holds it) and checks it: its bytes must
+// hash to sha and be a scan sohoa can read, with no more pages than a
+// file may have. Then record records it; staged bytes become the
+// original, write-once, only inside that recording (catalog.PageWrite),
+// so that a page the catalog refuses leaves no original to keep for
+// twenty years. It answers the request itself when any of it fails, and
+// reports whether the page was recorded.
+func (s *Server) takePage(w http.ResponseWriter, r *http.Request, cl *catalog.Token, d catalog.Dossier, sha string,
+	record func(catalog.Page, catalog.PageWrite) error) bool {
 	key, err := storage.OriginalKey(sha)
 	if err != nil {
 		problem(w, http.StatusUnprocessableEntity, "sha256: want 64 hex digits")
-		return catalog.Page{}, false
+		return false
 	}
 	sum := strings.ToLower(sha)
 	release, ok := s.acquireHeavy(w, r, cl)
 	if !ok {
-		return catalog.Page{}, false
+		return false
 	}
 	defer release()
 	src, err := s.uploadedFor(r.Context(), d, sum)
-	if err != nil {
-		s.fail(w, r, err)
-		return catalog.Page{}, false
+	var data []byte
+	if err == nil && src != "" {
+		data, err = s.readBounded(r, src, s.cfg.MaxPageBytes)
 	}
-	if src == "" {
+	// Nothing staged, or swept while this request was on its way.
+	if src == "" || errors.Is(err, storage.ErrNotFound) {
 		problem(w, http.StatusConflict, fmt.Sprintf("dossier %s received no upload with SHA-256 %s: upload the page first", d.Code, sum))
-		return catalog.Page{}, false
+		return false
 	}
-	data, err := s.readBounded(r, src, s.cfg.MaxPageBytes)
 	if err != nil {
 		s.fail(w, r, err)
-		return catalog.Page{}, false
+		return false
 	}
 	if h := sha256.Sum256(data); hex.EncodeToString(h[:]) != sum {
 		problem(w, http.StatusUnprocessableEntity, fmt.Sprintf("stored bytes do not hash to the declared SHA-256 %s", sum))
-		return catalog.Page{}, false
+		return false
 	}
 	// Probe only (headers, page count, pixel and byte limits): a wrong
 	// file is told to the operator now, not after it reached a worker.
@@ -416,18 +420,27 @@ func (s *Server) checkedOriginal(w http.ResponseWriter, r *http.Request, cl *cat
 			status = http.StatusRequestEntityTooLarge
 		}
 		problem(w, status, "not a readable scan: "+err.Error())
-		return catalog.Page{}, false
+		return false
 	}
+	p := catalog.Page{OriginalKey: key, SHA256: sum, Size: int64(len(data)), Frames: f.Pages}
+	pw := catalog.PageWrite{MaxFrames: s.cfg.MaxDossierPages}
 	if src != key {
-		// Checked: now it is an original. Stored already (another
-		// dossier's page, or this confirm repeated) is as good.
-		err := s.cfg.Store.Put(r.Context(), key, bytes.NewReader(data), int64(len(data)), sum)
-		if err != nil && !errors.Is(err, storage.ErrExists) {
-			s.fail(w, r, err)
-			return catalog.Page{}, false
+		pw.Keep = func() error {
+			// Stored already (another dossier's page, an earlier
+			// attempt) is as good.
+			err := s.cfg.Store.Put(r.Context(), key, bytes.NewReader(data), int64(len(data)), sum)
+			if errors.Is(err, storage.ErrExists) {
+				return nil
+			}
+			return err
 		}
 	}
-	return catalog.Page{OriginalKey: key, SHA256: sum, Size: int64(len(data)), Frames: f.Pages}, true
+	if err := record(p, pw); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	s.unstage(r.Context(), d.Code, sum)
+	return true
 }
 
 // unstage drops an upload's staging copy and reservation once its page is
@@ -460,26 +473,22 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, cl *catalog
 	if !ok {
 		return
 	}
-	p, ok := s.checkedOriginal(w, r, cl, d, req.SHA256)
-	if !ok {
-		return
-	}
-	p.Position = req.Position
-	_, err := s.cfg.Catalog.AddPage(r.Context(), d.Code, p, actor(cl))
-	if errors.Is(err, catalog.ErrExists) {
-		// The same page confirmed again (a retry after a lost answer) is
-		// not an error; another page at that position, or this page at
-		// another, is.
-		if cur, perr := s.cfg.Catalog.Page(r.Context(), d.Code, req.Position); perr == nil && cur.SHA256 == p.SHA256 {
-			err = nil
+	ok = s.takePage(w, r, cl, d, req.SHA256, func(p catalog.Page, pw catalog.PageWrite) error {
+		p.Position = req.Position
+		_, err := s.cfg.Catalog.AddPageWith(r.Context(), d.Code, p, actor(cl), pw)
+		if errors.Is(err, catalog.ErrExists) {
+			// The same page confirmed again (a retry after a lost
+			// answer) is not an error; another page at that position,
+			// or this page at another, is.
+			if cur, perr := s.cfg.Catalog.Page(r.Context(), d.Code, req.Position); perr == nil && cur.SHA256 == p.SHA256 {
+				err = nil
+			}
 		}
+		return err
+	})
+	if ok {
+		s.writeDossier(w, r, cl, d.Code, http.StatusOK)
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.unstage(r.Context(), d.Code, p.SHA256)
-	s.writeDossier(w, r, cl, d.Code, http.StatusOK)
 }
 
 // replacePage puts a re-scan in place of a page, before submission.
@@ -498,16 +507,12 @@ func (s *Server) replacePage(w http.ResponseWriter, r *http.Request, cl *catalog
 	if !ok {
 		return
 	}
-	p, ok := s.checkedOriginal(w, r, cl, d, req.SHA256)
-	if !ok {
-		return
+	ok = s.takePage(w, r, cl, d, req.SHA256, func(p catalog.Page, pw catalog.PageWrite) error {
+		return s.cfg.Catalog.ReplacePageWith(r.Context(), d.Code, pos, p, actor(cl), pw)
+	})
+	if ok {
+		s.writeDossier(w, r, cl, d.Code, http.StatusOK)
 	}
-	if err := s.cfg.Catalog.ReplacePage(r.Context(), d.Code, pos, p, actor(cl)); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.unstage(r.Context(), d.Code, p.SHA256)
-	s.writeDossier(w, r, cl, d.Code, http.StatusOK)
 }
 
 func (s *Server) deletePage(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {

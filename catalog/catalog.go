@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -34,7 +33,7 @@ var (
 	// changed).
 	ErrIllegalMove = errors.New("illegal status move")
 	// ErrTooManyFrames: the dossier's pages would hold more frames than
-	// its limit (LimitDossierFrames).
+	// its limit (PageWrite.MaxFrames).
 	ErrTooManyFrames = errors.New("too many pages in the dossier")
 	// ErrQuota: the office's unconfirmed uploads would pass its quota.
 	ErrQuota = errors.New("upload quota exceeded")
@@ -43,8 +42,7 @@ var (
 // Catalog is the PostgreSQL-backed record of dossiers, pages and events.
 // It is safe for concurrent use.
 type Catalog struct {
-	pool      *pgxpool.Pool
-	maxFrames atomic.Int64
+	pool *pgxpool.Pool
 }
 
 // Open connects to the database at dsn, applies any migrations not yet
@@ -58,8 +56,7 @@ func Open(ctx context.Context, dsn string) (*Catalog, error) {
 		pool.Close()
 		return nil, err
 	}
-	c := &Catalog{pool: pool}
-	return c, nil
+	return &Catalog{pool: pool}, nil
 }
 
 // Close releases the catalog's connections.

@@ -57,9 +57,30 @@ func scanPage(r pgx.Row) (Page, error) {
 // from Created to Uploading. A page with the same hash (a station
 // uploading the same scan twice) or the same position gives ErrExists; an
 // unknown dossier ErrNotFound; a dossier already submitted ErrIllegalMove;
-// one whose pages would then hold more frames than LimitDossierFrames
-// allows ErrTooManyFrames.
+// one whose pages would then hold more frames than w.MaxFrames allows
+// ErrTooManyFrames.
 func (c *Catalog) AddPage(ctx context.Context, code string, p Page, actor string) (Page, error) {
+	return c.AddPageWith(ctx, code, p, actor, PageWrite{})
+}
+
+// PageWrite is what AddPageWith and ReplacePageWith check and do beyond
+// recording the page.
+type PageWrite struct {
+	// MaxFrames bounds the frames of the dossier's current pages
+	// together, this one's included; 0 sets no bound.
+	MaxFrames int
+	// Keep, when set, runs once every check has passed, inside the
+	// transaction that records the page and under the dossier's lock; an
+	// error from it records nothing. The API stores the page's original
+	// there, so that a page the catalog refuses (its position taken, the
+	// dossier full or submitted) leaves no write-once original behind.
+	Keep func() error
+}
+
+// AddPageWith is AddPage with w's bound and w.Keep run before the page is
+// recorded. The same page confirmed again at the same position gives
+// ErrExists before any bound is checked or Keep is run.
+func (c *Catalog) AddPageWith(ctx context.Context, code string, p Page, actor string, w PageWrite) (Page, error) {
 	p.Frames = max(p.Frames, 1)
 	err := c.inTx(ctx, func(tx pgx.Tx) error {
 		var dossierID int64
@@ -84,7 +105,15 @@ func (c *Catalog) AddPage(ctx context.Context, code string, p Page, actor string
 		default:
 			return fmt.Errorf("%w: dossier is %s; pages are added only before it is submitted", ErrIllegalMove, status)
 		}
-		if err := c.checkFrames(ctx, tx, dossierID, 0, p.Frames); err != nil {
+		var same bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pages WHERE dossier_id = $1 AND NOT removed AND position = $2 AND sha256 = $3)`,
+			dossierID, p.Position, p.SHA256).Scan(&same); err != nil {
+			return err
+		}
+		if same { // a confirm repeated after a lost answer
+			return ErrExists
+		}
+		if err := checkFrames(ctx, tx, dossierID, 0, p.Frames, w.MaxFrames); err != nil {
 			return err
 		}
 		var pageID int64
@@ -99,6 +128,11 @@ func (c *Catalog) AddPage(ctx context.Context, code string, p Page, actor string
 		}
 		if err != nil {
 			return err
+		}
+		if w.Keep != nil {
+			if err := w.Keep(); err != nil {
+				return err
+			}
 		}
 		return insertEvent(ctx, tx, dossierID, &pageID, actor, "", string(p.Status),
 			map[string]any{"key": p.OriginalKey, "sha256": p.SHA256, "size": p.Size, "frames": p.Frames})
@@ -237,6 +271,12 @@ func lockUploading(ctx context.Context, tx pgx.Tx, code string) (int64, error) {
 // dossier is submitted. The replaced original stays in storage (it is
 // write-once) and in the event log.
 func (c *Catalog) ReplacePage(ctx context.Context, code string, position int, p Page, actor string) error {
+	return c.ReplacePageWith(ctx, code, position, p, actor, PageWrite{})
+}
+
+// ReplacePageWith is ReplacePage with w's bound and w.Keep run before the
+// replacement is recorded.
+func (c *Catalog) ReplacePageWith(ctx context.Context, code string, position int, p Page, actor string, w PageWrite) error {
 	p.Frames = max(p.Frames, 1)
 	err := c.inTx(ctx, func(tx pgx.Tx) error {
 		id, err := lockUploading(ctx, tx, code)
@@ -253,7 +293,7 @@ func (c *Catalog) ReplacePage(ctx context.Context, code string, position int, p 
 		if err != nil {
 			return err
 		}
-		if err := c.checkFrames(ctx, tx, id, pageID, p.Frames); err != nil {
+		if err := checkFrames(ctx, tx, id, pageID, p.Frames, w.MaxFrames); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `
@@ -264,6 +304,11 @@ func (c *Catalog) ReplacePage(ctx context.Context, code string, position int, p 
 		}
 		if err != nil {
 			return err
+		}
+		if w.Keep != nil {
+			if err := w.Keep(); err != nil {
+				return err
+			}
 		}
 		return insertEvent(ctx, tx, id, &pageID, actor, string(PageUploaded), string(PageUploaded),
 			map[string]any{"replaced": old, "key": p.OriginalKey, "sha256": p.SHA256, "size": p.Size, "frames": p.Frames})
@@ -391,18 +436,12 @@ func (c *Catalog) OriginalOffices(ctx context.Context, sum string) ([]string, er
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// LimitDossierFrames bounds how many frames (pages of the files) one
-// dossier's pages may hold together; 0, the default, sets no bound. The
-// API sets it, so that a dossier cannot grow past what a desk scans by
-// many files each under the per-file limit.
-func (c *Catalog) LimitDossierFrames(n int) { c.maxFrames.Store(int64(n)) }
-
 // checkFrames refuses a page of frames frames when, with the dossier's
 // other current pages (not the one being replaced, skip), it would pass
-// the limit. The caller holds the dossier's row lock, so two pages added
-// at once cannot both slip under it.
-func (c *Catalog) checkFrames(ctx context.Context, tx pgx.Tx, dossierID, skip int64, frames int) error {
-	limit := c.maxFrames.Load()
+// limit, so that a dossier cannot grow past what a desk scans by many
+// files each under the per-file limit. The caller holds the dossier's row
+// lock, so two pages added at once cannot both slip under it.
+func checkFrames(ctx context.Context, tx pgx.Tx, dossierID, skip int64, frames, limit int) error {
 	if limit <= 0 {
 		return nil
 	}
@@ -411,7 +450,7 @@ func (c *Catalog) checkFrames(ctx context.Context, tx pgx.Tx, dossierID, skip in
 		dossierID, skip).Scan(&held); err != nil {
 		return err
 	}
-	if held+int64(frames) > limit {
+	if held+int64(frames) > int64(limit) {
 		return fmt.Errorf("%w: the dossier holds %d pages, this file %d more, limit %d", ErrTooManyFrames, held, frames, limit)
 	}
 	return nil

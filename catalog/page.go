@@ -19,9 +19,9 @@ type Page struct {
 	// Frames is how many pages the scan file holds (TIFF frames, PDF
 	// pages); at least 1.
 	Frames int
-	Stage       string // stage that last set Status ("upload" at first)
-	Status      PageStatus
-	Error       string // why the stage failed, when Status is PageFailed
+	Stage  string // stage that last set Status ("upload" at first)
+	Status PageStatus
+	Error  string // why the stage failed, when Status is PageFailed
 	// ResultKey is where the stage that processed the page stored its
 	// result.
 	ResultKey string

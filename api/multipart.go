@@ -40,11 +40,8 @@ type multipartState struct {
 }
 
 // startMultipart answers an upload request that asked for parts.
+// The caller has checked that the store takes multipart uploads.
 func (s *Server) startMultipart(w http.ResponseWriter, r *http.Request, req uploadRequest, code, key string) {
-	if s.cfg.Multipart == nil {
-		problem(w, http.StatusBadRequest, "this service's storage takes a page in one PUT; ask without multipart")
-		return
-	}
 	m, err := s.cfg.Multipart.StartMultipart(r.Context(), code, req.SHA256, req.Size, req.ContentType)
 	if errors.Is(err, storage.ErrExists) {
 		writeJSON(w, http.StatusOK, map[string]any{"key": key, "exists": true})

@@ -313,6 +313,10 @@ func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request, cl *catal
 		writeJSON(w, http.StatusOK, resp)
 		return
 	}
+	if req.Multipart && s.cfg.Multipart == nil {
+		problem(w, http.StatusBadRequest, "this service's storage takes a page in one PUT; ask without multipart")
+		return
+	}
 	if err := s.cfg.Catalog.ReserveUpload(r.Context(), d.Code, d.Office, sum, req.Size, s.cfg.OfficeQuota, s.cfg.StagingTTL); err != nil {
 		s.fail(w, r, err)
 		return

@@ -14,7 +14,6 @@ package s3
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -64,7 +63,8 @@ type Multipart struct {
 	// Size is the declared length of the whole object in bytes.
 	Size int64 `json:"size"`
 	// Key is the multipart object,
-	// "uploads/<scope>/<sha256>/<size>/<nonce>" in the derived bucket.
+	// "uploads/<scope>/<sha256>/<size>/<tag>" in the derived bucket, the
+	// tag derived from the rest (uploadTag).
 	Key string `json:"key"`
 	// UploadID is the S3 multipart upload ID of the staging object.
 	UploadID string `json:"upload_id"`
@@ -99,7 +99,7 @@ func parseStaging(key string) (Multipart, error) {
 	if !strings.HasPrefix(key, stagingPrefix) || len(segs) != 4 || storage.CheckKey(key) != nil {
 		return Multipart{}, bad
 	}
-	scope, h, sizeText, nonce := segs[0], segs[1], segs[2], segs[3]
+	scope, h, sizeText, tag := segs[0], segs[1], segs[2], segs[3]
 	if _, err := storage.StagingKey(scope, h); err != nil || strings.ToLower(h) != h {
 		return Multipart{}, bad
 	}
@@ -107,7 +107,7 @@ func parseStaging(key string) (Multipart, error) {
 	if err != nil || size < 1 || size > maxMultipart || strconv.FormatInt(size, 10) != sizeText {
 		return Multipart{}, bad
 	}
-	if raw, err := hex.DecodeString(nonce); err != nil || len(raw) != 16 || strings.ToLower(nonce) != nonce {
+	if tag != uploadTag(scope, h, size) {
 		return Multipart{}, bad
 	}
 	return Multipart{
@@ -133,9 +133,12 @@ func multipart(m Multipart) (Multipart, error) {
 // bytes, so a station does not upload a page twice. contentType is kept on
 // the staged object.
 //
-// The multipart key carries a random nonce, so two stations uploading the
-// same page do not share parts. MinIO drops uploads left incomplete for
-// longer than its stale_uploads_expiry (24 hours by default).
+// An upload started again for the same scope and page drops the earlier
+// one and its parts (the key is the same, so MinIO, which lists uploads by
+// exact key only, finds them), so that the scope holds at most one upload
+// of a page: what the service's quota counts. MinIO drops uploads left
+// incomplete for longer than its stale_uploads_expiry (24 hours by
+// default).
 func (s *Store) StartMultipart(ctx context.Context, scope, sha256hex string, size int64, contentType string) (_ Multipart, err error) {
 	defer wrap(&err, "start multipart", sha256hex)
 	dst, err := storage.StagingKey(scope, sha256hex)
@@ -150,13 +153,12 @@ func (s *Store) StartMultipart(ctx context.Context, scope, sha256hex string, siz
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return Multipart{}, err
 	}
-	nonce := make([]byte, 16)
-	if _, err := rand.Read(nonce); err != nil {
+	h := strings.ToLower(sha256hex)
+	m, err := parseStaging(fmt.Sprintf("%s%s/%s/%d/%s", stagingPrefix, scope, h, size, uploadTag(scope, h, size)))
+	if err != nil {
 		return Multipart{}, err
 	}
-	h := strings.ToLower(sha256hex)
-	m, err := parseStaging(fmt.Sprintf("%s%s/%s/%d/%x", stagingPrefix, scope, h, size, nonce))
-	if err != nil {
+	if err := s.abortUploads(ctx, m.Key); err != nil {
 		return Multipart{}, err
 	}
 	core := minio.Core{Client: s.c}
@@ -373,6 +375,38 @@ func (s *Store) discard(ctx context.Context, m Multipart) error {
 		err = fmt.Errorf("abort: %w", mapErr(err))
 	}
 	return errors.Join(err, s.removeStaging(ctx, m))
+}
+
+// uploadTag ends a multipart key: a check on the rest of it, so that a
+// station cannot make up keys, and the same for every upload of one page
+// to one scope, so that they can be found.
+func uploadTag(scope, sum string, size int64) string {
+	h := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%d", scope, sum, size))
+	return hex.EncodeToString(h[:16])
+}
+
+// abortUploads drops every incomplete upload of the object key.
+func (s *Store) abortUploads(ctx context.Context, key string) error {
+	core := minio.Core{Client: s.c}
+	keyMarker, idMarker := "", ""
+	for {
+		res, err := core.ListMultipartUploads(ctx, s.cfg.DerivedBucket, key, keyMarker, idMarker, "", 1000)
+		if err != nil {
+			return fmt.Errorf("list uploads of %s: %w", key, mapErr(err))
+		}
+		for _, u := range res.Uploads {
+			if u.Key != key {
+				continue
+			}
+			if err := core.AbortMultipartUpload(ctx, s.cfg.DerivedBucket, u.Key, u.UploadID); err != nil && !noSuchUpload(err) {
+				return fmt.Errorf("drop earlier upload %s: %w", u.Key, mapErr(err))
+			}
+		}
+		if !res.IsTruncated {
+			return nil
+		}
+		keyMarker, idMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
 }
 
 // noSuchUpload reports whether an abort found no upload: S3 answers 404,

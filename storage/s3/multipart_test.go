@@ -356,3 +356,40 @@ func TestAbortMultipart(t *testing.T) {
 		t.Errorf("Stat(original) = %v, want ErrNotFound", err)
 	}
 }
+
+// TestMultipartStartAgain: starting an upload of a page again drops the
+// scope's earlier one and its parts, so a scope holds one upload of a page
+// however often it asks (the service's quota counts one); another scope's
+// upload of the same page is left alone.
+func TestMultipartStartAgain(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, storage.RetentionYears(10))
+	content := page(t, 9<<20)
+	_, h := scan(t, content)
+	first, err := s.StartMultipart(ctx, scope, h, int64(len(content)), "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendWholePart(t, s, first, content, 1)
+	other, err := s.StartMultipart(ctx, "UBND-XA-02-250101-0001", h, int64(len(content)), "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendWholePart(t, s, other, content, 1)
+	again, err := s.StartMultipart(ctx, scope, h, int64(len(content)), "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UploadedParts(ctx, first); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the first upload after starting again: %v, want ErrNotFound", err)
+	}
+	if got := partNumbers(t, s, other); len(got) != 1 {
+		t.Errorf("another scope's upload: parts %v, want [1] kept", got)
+	}
+	for n := 1; n <= again.Parts; n++ {
+		sendWholePart(t, s, again, content, n)
+	}
+	if err := s.CompleteMultipart(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -11,10 +11,11 @@ import (
 	"io"
 	"math/big"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/digitorus/timestamp"
+
+	"github.com/sohoa/sohoa/internal/redact"
 )
 
 // ErrTimestamp is returned by Sign when the time-stamp authority fails or
@@ -39,7 +40,7 @@ func (s *Signer) fetchTimestamp(ctx context.Context, data []byte) ([]byte, error
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, s.TSAURL, bytes.NewReader(req))
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, redact(s.TSAURL), err)
+		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, redact.URL(s.TSAURL), err)
 	}
 	hreq.Header.Set("Content-Type", "application/timestamp-query")
 	client := s.HTTPClient
@@ -49,39 +50,27 @@ func (s *Signer) fetchTimestamp(ctx context.Context, data []byte) ([]byte, error
 	}
 	resp, err := client.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, redact(s.TSAURL), err)
+		// The client's error quotes the URL, token and all.
+		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, redact.URL(s.TSAURL), redact.Error(err, s.TSAURL))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTSAReply))
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: read reply: %v", ErrTimestamp, redact(s.TSAURL), err)
+		return nil, fmt.Errorf("%w %s: read reply: %v", ErrTimestamp, redact.URL(s.TSAURL), err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w %s: HTTP %s", ErrTimestamp, redact(s.TSAURL), resp.Status)
+		return nil, fmt.Errorf("%w %s: HTTP %s", ErrTimestamp, redact.URL(s.TSAURL), resp.Status)
 	}
 	ts, err := timestamp.ParseResponse(body)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, redact(s.TSAURL), err)
+		return nil, fmt.Errorf("%w %s: %v", ErrTimestamp, redact.URL(s.TSAURL), err)
 	}
 	want := sha256.Sum256(data)
 	if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, want[:]) {
-		return nil, fmt.Errorf("%w %s: token is not over our signature", ErrTimestamp, redact(s.TSAURL))
+		return nil, fmt.Errorf("%w %s: token is not over our signature", ErrTimestamp, redact.URL(s.TSAURL))
 	}
 	if ts.Nonce != nil && ts.Nonce.Cmp(nonce) != 0 {
-		return nil, fmt.Errorf("%w %s: nonce in the token differs from ours", ErrTimestamp, redact(s.TSAURL))
+		return nil, fmt.Errorf("%w %s: nonce in the token differs from ours", ErrTimestamp, redact.URL(s.TSAURL))
 	}
 	return ts.RawToken, nil
-}
-
-// redact keeps credentials in a TSA URL (user:password@, or a token in the
-// query) out of error messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable TSA URL)"
-	}
-	if u.RawQuery != "" {
-		u.RawQuery = "…"
-	}
-	return u.Redacted()
 }

@@ -224,8 +224,6 @@ var errTooLarge = errors.New("too large")
 // fail maps an error from the catalog or storage to its status.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, errForbidden):
-		problem(w, http.StatusForbidden, err.Error())
 	case errors.Is(err, catalog.ErrNotFound), errors.Is(err, storage.ErrNotFound):
 		problem(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, catalog.ErrExists), errors.Is(err, catalog.ErrIllegalMove):

@@ -118,7 +118,7 @@ func (s *Server) original(w http.ResponseWriter, r *http.Request, cl *catalog.To
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("X-Content-SHA256", sum)
-	io.Copy(w, rc)
+	send(w, rc)
 }
 
 // verify runs sohoa verify on the dossier's signed PDF and its originals,
@@ -177,7 +177,7 @@ func (s *Server) readBounded(r *http.Request, key string, limit int64) ([]byte, 
 		return nil, err
 	}
 	if info.Size > limit {
-		return nil, fmt.Errorf("%w: %s is %d bytes, limit %d", errTooLarge, key, info.Size, limit)
+		return nil, fmt.Errorf("read %s: %w: %d bytes, limit %d", key, errTooLarge, info.Size, limit)
 	}
 	rc, err := s.cfg.Store.Get(r.Context(), key)
 	if err != nil {

@@ -358,6 +358,12 @@ func TestEveryDownloadRecorded(t *testing.T) {
 	wantProblem(t, res, http.StatusServiceUnavailable, "could not be recorded")
 	res = e.do(t, "GET", "/v1/dossiers/"+e.code+"/originals/"+sha(scanPNG(t)), e.tokens[catalog.RoleAuditor], nil, "")
 	wantProblem(t, res, http.StatusServiceUnavailable, "could not be recorded")
+
+	// A link lives no longer than the token it was given to.
+	if err := e.cat.RevokeToken(context.Background(), "test-workflow"); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, e.do(t, "GET", link.URL, "", nil, ""), http.StatusForbidden, "revoked")
 }
 
 // TestRevokedTokenEndsStream: a progress stream opened with a token ends
@@ -414,6 +420,8 @@ func TestTextFields(t *testing.T) {
 		{"procedure": "1.000894", "receipt_no": "BN-\u202e7"},
 		{"procedure": "1.000894", "receipt_no": "BN\n7"},
 		{"procedure": "1.000\u2066894"},
+		{"procedure": "1.000894", "receipt_no": "BN\u20287"},
+		{"procedure": "1.000894", "receipt_no": "BN\ue0007"},
 	} {
 		wantProblem(t, e.do(t, "POST", "/v1/dossiers", op, body, ""), http.StatusUnprocessableEntity, "character")
 	}

@@ -88,10 +88,6 @@ func (s *Server) partsState(w http.ResponseWriter, r *http.Request, m s3.Multipa
 }
 
 func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request, cl *catalog.Token) (s3.Multipart, bool) {
-	if s.cfg.Multipart == nil {
-		problem(w, http.StatusNotFound, "this service's storage takes no multipart uploads")
-		return s3.Multipart{}, false
-	}
 	var req struct {
 		Key      string `json:"key"`
 		UploadID string `json:"upload_id"`
@@ -103,6 +99,10 @@ func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request, cl *catal
 	// one office cannot look into or finish another's.
 	d, ok := s.uploading(w, r, cl)
 	if !ok {
+		return s3.Multipart{}, false
+	}
+	if s.cfg.Multipart == nil {
+		problem(w, http.StatusNotFound, "this service's storage takes no multipart uploads")
 		return s3.Multipart{}, false
 	}
 	if req.Key == "" || req.UploadID == "" || len(req.UploadID) > 1024 {

@@ -72,9 +72,6 @@ func (s *Server) Routes() []Route { return slices.Clone(s.routes) }
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// errForbidden: the client's role or office does not allow it.
-var errForbidden = errors.New("forbidden")
-
 // wrap checks the client's token and role before the handler runs, and
 // counts the request for /metrics.
 func (s *Server) wrap(rt Route) http.Handler {

@@ -183,7 +183,6 @@ func (s *Server) progress(w http.ResponseWriter, r *http.Request, cl *catalog.To
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	var last []byte
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
@@ -193,10 +192,13 @@ func (s *Server) progress(w http.ResponseWriter, r *http.Request, cl *catalog.To
 	for time.Now().Before(end) {
 		// A token revoked while the stream is open ends it at the next
 		// tick, as it would refuse the next request.
-		if _, err := s.cfg.Catalog.Authenticate(ctx, token); err != nil {
+		if err := s.cfg.Catalog.Active(ctx, cl.Name); errors.Is(err, catalog.ErrBadToken) {
+			rc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			fmt.Fprintf(w, "event: error\ndata: {\"detail\":\"the API token is no longer valid\"}\n\n")
 			rc.Flush()
 			return
+		} else if err != nil {
+			return // the catalog is unreachable: the client reconnects
 		}
 		d, err := s.cfg.Catalog.Get(ctx, code)
 		if err != nil {
@@ -614,15 +616,15 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request, _ *catalog.Token)
 
 // checkText refuses what has no place in a short text field a person
 // typed: bytes that are not UTF-8, control characters (NUL among them,
-// which PostgreSQL refuses) and invisible format characters such as the
+// which PostgreSQL refuses), invisible format characters such as the
 // bidirectional overrides that make a value read differently than it is
-// stored.
+// stored, line and paragraph separators, and private-use characters.
 func checkText(v string) error {
 	if !utf8.ValidString(v) {
 		return errors.New("not valid UTF-8")
 	}
 	for i, c := range v {
-		if unicode.IsControl(c) || unicode.Is(unicode.Cf, c) {
+		if unicode.In(c, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Co) {
 			return fmt.Errorf("character %U at byte %d is a control or formatting character", c, i)
 		}
 	}

@@ -130,6 +130,15 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, _ *catalog.Tok
 		problem(w, http.StatusForbidden, "download URL expired: ask for a new one")
 		return
 	}
+	// A link lives no longer than the token it was given to.
+	_, name, _ := strings.Cut(who, ":")
+	if err := s.cfg.Catalog.Active(r.Context(), name); errors.Is(err, catalog.ErrBadToken) {
+		problem(w, http.StatusForbidden, "the token this link was given to is revoked")
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	d, err := s.cfg.Catalog.Get(r.Context(), code)
 	if err != nil {
 		s.fail(w, r, err)
@@ -152,7 +161,32 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, _ *catalog.Tok
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", code+".pdf"))
 	w.Header().Set("X-Content-SHA256", sum)
-	io.Copy(w, rc)
+	send(w, rc)
+}
+
+// send copies r to w with a write deadline on each 64 KiB: a client on a
+// slow link may read at a few KiB/s, but one that stops reading does not
+// hold the connection, the file and the store's stream for ever. The
+// server has no whole-response deadline, which would cut a large PDF on
+// a commune's link.
+func send(w http.ResponseWriter, r io.Reader) error {
+	rc := http.NewResponseController(w)
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			if _, err := w.Write(buf[:n]); err != nil {
+				return err
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // unrecorded refuses an access the trail could not record: an auditor

@@ -97,6 +97,21 @@ func (c *Catalog) Authenticate(ctx context.Context, token string) (Token, error)
 	return t, nil
 }
 
+// Active returns nil while the token named name is valid, ErrBadToken
+// once it is revoked (or when there is none): what a stream or a link
+// given out under a token asks before it goes on.
+func (c *Catalog) Active(ctx context.Context, name string) error {
+	var ok bool
+	err := c.pool.QueryRow(ctx, `SELECT revoked_at IS NULL FROM api_tokens WHERE name = $1`, name).Scan(&ok)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && !ok {
+		return ErrBadToken
+	}
+	if err != nil {
+		return fmt.Errorf("token %s: %w", name, err)
+	}
+	return nil
+}
+
 // Tokens lists every client, revoked ones too, by name.
 func (c *Catalog) Tokens(ctx context.Context) ([]Token, error) {
 	rows, err := c.pool.Query(ctx, `

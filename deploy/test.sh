@@ -29,6 +29,6 @@ if [[ -z "${SOHOA_TEST_POSTGRES:-}" ]] &&
 fi
 
 # ./... skips testdata/, so the fixture generator is named on its own.
-go vet ./... ./testdata/gen
-staticcheck ./... ./testdata/gen
-go test -count=1 ./... ./testdata/gen "$@"
+go vet ./... ./testdata/gen/...
+staticcheck ./... ./testdata/gen/...
+go test -count=1 ./... ./testdata/gen/... "$@"

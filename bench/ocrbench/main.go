@@ -2,17 +2,21 @@
 // command and OCRmyPDF on the same pages, in one run, and scores each by
 // character error rate against ground truth.
 //
-//	go run ./bench/ocrbench [-pages testdata/scans] [-gen 24] [-rounds 3]
+//	go run ./bench/ocrbench [-pages testdata/scans] [-gen 24] [-hard 4] [-rounds 3]
 //
 // Pages come from a generator catalog (testdata/scans, and with -gen N that
-// many unseen pages made by testdata/gen with a fresh seed). Each tool runs
+// many unseen pages made by testdata/gen with a fresh seed; with -hard N the
+// hard set, N pages of each class of real desks' faults, from its fixed
+// seed; -pages "" leaves the fixtures out). Each tool runs
 // over all pages with every core busy; rounds interleave the tools so that
 // the shared machine's noise falls on all of them alike, and the median
 // round is reported. It prints seconds per page, pages per minute, CER of
 // the text each tool produced (the PDF text layer for the PDF makers),
 // bytes per page, and the ratios sohoa/tesseract and sohoa/OCRmyPDF; and
 // the quality floor: tesseract on the same pages straightened by hand with
-// the generator's known angles.
+// the generator's known angles. The per-class table adds, for every class,
+// the marked letters (tone marks and other diacritics) each tool got wrong
+// and the pages sohoa turned the right way up.
 package main
 
 import (
@@ -40,6 +44,7 @@ import (
 	"github.com/sohoa/sohoa/pipeline/pdf"
 	"github.com/sohoa/sohoa/pipeline/raster"
 	"github.com/sohoa/sohoa/pipeline/scan"
+	"github.com/sohoa/sohoa/testdata/gen/scanset"
 )
 
 type catalogPage struct {
@@ -50,18 +55,28 @@ type catalogPage struct {
 	Rotation int     `json:"rotation_deg"`
 	Blank    bool    `json:"blank"`
 	Truth    string  `json:"truth"`
+	Class    string  `json:"class"`  // the hard set's class
+	NoDPI    bool    `json:"no_dpi"` // the file records no resolution; DPI is the true one
 
 	dir   string // the catalog's folder, which holds the scans
 	root  string // its parent, which holds truth/
 	img   string // single-page image for the tesseract command
 	class string
 	truth string
+	// turned is the clockwise turn sohoa applied to the page, from its
+	// manifest; -1 where the page is not in it.
+	turned int
 }
+
+// upright reports whether sohoa's turn undid the page's known rotation.
+func (p *catalogPage) upright() bool { return p.turned == (360-p.Rotation)%360 }
 
 func main() {
 	pagesDir := flag.String("pages", "testdata/scans", "folder with catalog.json and the scans")
 	gen := flag.Int("gen", 24, "also generate this many unseen pages with testdata/gen (0: none)")
 	seed := flag.Int("seed", int(time.Now().Unix()%100000), "seed for the unseen pages")
+	hard := flag.Int("hard", 0, "also generate the hard set with this many pages per class (0: none)")
+	hardSeed := flag.Uint64("hard-seed", scanset.HardSeed, "seed for the hard set")
 	rounds := flag.Int("rounds", 3, "timing rounds per tool")
 	jobs := flag.Int("jobs", runtime.NumCPU(), "parallel pages for every tool")
 	out := flag.String("out", "bench/results", "where inputs and outputs go")
@@ -71,15 +86,27 @@ func main() {
 	work, err := filepath.Abs(filepath.Join(*out, time.Now().Format("20060102-150405")))
 	check(err)
 	check(os.MkdirAll(work, 0o755))
-	pages := loadCatalog(*pagesDir)
+	var pages []*catalogPage
+	if *pagesDir != "" {
+		pages = loadCatalog(*pagesDir)
+	}
 	if *gen > 0 {
-		dir := filepath.Join(work, "unseen")
-		run("go", "run", "./testdata/gen", "-out", dir, "-n", fmt.Sprint(*gen), "-seed", fmt.Sprint(*seed))
-		pages = append(pages, loadCatalog(dir)...)
+		files, err := scanset.Bench(*gen, uint64(*seed))
+		check(err)
+		pages = append(pages, writeSet(filepath.Join(work, "unseen"), files)...)
+	}
+	if *hard > 0 {
+		files, err := scanset.Hard(*hard, *hardSeed)
+		check(err)
+		pages = append(pages, writeSet(filepath.Join(work, "hard"), files)...)
 	}
 	pages = slices.DeleteFunc(pages, func(p *catalogPage) bool { return p.Blank })
+	if len(pages) == 0 {
+		log.Fatal("no pages: give -pages, -gen or -hard")
+	}
 	prepare(pages, work)
-	log.Printf("%d pages (%d unseen, seed %d), %d jobs, %d rounds", len(pages), *gen, *seed, *jobs, *rounds)
+	log.Printf("%d pages (%d unseen, seed %d; hard set %d per class, seed %d), %d jobs, %d rounds",
+		len(pages), *gen, *seed, *hard, *hardSeed, *jobs, *rounds)
 
 	sohoa := filepath.Join(work, "sohoa")
 	run("go", "build", "-o", sohoa, "./cmd/sohoa")
@@ -107,6 +134,7 @@ func main() {
 			}
 			args := append([]string{"ingest", "--quiet", "--jobs", fmt.Sprint(*jobs), "--out", dir, "--code", "BENCH"}, imgs...)
 			run(sohoa, args...)
+			readRotations(filepath.Join(dir, "BENCH.json"), pages)
 			return pdfPages(filepath.Join(dir, "BENCH.pdf"), len(pages))
 		}},
 	}
@@ -150,6 +178,13 @@ func (t *tool) median() float64 {
 	return s[len(s)/2]
 }
 
+// writeSet writes generated pages into dir (images and catalog.json) and
+// dir/truth, and loads them back as the catalog describes them.
+func writeSet(dir string, files []scanset.File) []*catalogPage {
+	check(scanset.Write(dir, filepath.Join(dir, "truth"), files))
+	return loadCatalog(dir)
+}
+
 func loadCatalog(dir string) []*catalogPage {
 	b, err := os.ReadFile(filepath.Join(dir, "catalog.json"))
 	check(err)
@@ -165,9 +200,12 @@ func loadCatalog(dir string) []*catalogPage {
 	return c
 }
 
-// classify names the page classes the targets are stated for.
+// classify names the page classes the targets are stated for: the hard
+// set's own, or by the page's geometry.
 func classify(p *catalogPage) string {
 	switch {
+	case p.Class != "":
+		return "hard/" + p.Class
 	case p.Rotation == 180 && p.DPI < 250:
 		return "upside-down 200dpi"
 	case p.Rotation == 180:
@@ -269,7 +307,11 @@ func straighten(pages []*catalogPage, jobs int, dir string) []string {
 		turn, ow, oh := raster.QuarterTurn((360-p.Rotation)/90, w, h)
 		m := turn.Then(raster.RotateAbout(-p.Skew, float64(ow)/2, float64(oh)/2))
 		imgs[i] = filepath.Join(dir, fmt.Sprintf("%03d.png", i))
-		writePNG(imgs[i], raster.Render(pg.Gray, m.Invert(), ow, oh), pg.DPI)
+		dpi := pg.DPI
+		if p.NoDPI { // by hand, as one who knows the page's true resolution
+			dpi = p.DPI
+		}
+		writePNG(imgs[i], raster.Render(pg.Gray, m.Invert(), ow, oh), dpi)
 	})
 	return imgs
 }
@@ -291,6 +333,31 @@ func parallel(n, jobs int, f func(int)) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+// readRotations reads from sohoa's manifest the turn it gave each page,
+// matched by the file name it was given.
+func readRotations(manifest string, pages []*catalogPage) {
+	b, err := os.ReadFile(manifest)
+	check(err)
+	var m struct {
+		Pages []struct {
+			Source   string `json:"source"`
+			Rotation int    `json:"rotation_deg"`
+		} `json:"pages"`
+	}
+	check(json.Unmarshal(b, &m))
+	turned := map[string]int{}
+	for _, r := range m.Pages {
+		turned[r.Source] = r.Rotation
+	}
+	for _, p := range pages {
+		t, ok := turned[filepath.Base(p.img)]
+		if !ok {
+			t = -1
+		}
+		p.turned = t
+	}
 }
 
 // pdfPages returns each page's text layer as pdftotext reads it.
@@ -369,9 +436,10 @@ func report(w *os.File, pages []*catalogPage, tools []*tool) {
 		names = append(names, c)
 	}
 	slices.Sort(names)
-	fmt.Fprintf(w, "\n| page class | pages | floor CER | tesseract CER | sohoa CER | OCRmyPDF CER | sohoa ÷ floor |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "\n| page class | pages | floor CER | tesseract CER | sohoa CER | OCRmyPDF CER | sohoa ÷ floor | marked letters wrong: tesseract | sohoa | sohoa orientation right |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range names {
 		var f, tt, so, om ocr.Score
+		right := 0
 		for _, i := range classes[c] {
 			f = f.Add(ocr.Compare(pages[i].truth, floor[i]))
 			tt = tt.Add(ocr.Compare(pages[i].truth, tess.texts[i]))
@@ -379,13 +447,26 @@ func report(w *os.File, pages []*catalogPage, tools []*tool) {
 			if ocrm != nil {
 				om = om.Add(ocr.Compare(pages[i].truth, ocrm.texts[i]))
 			}
+			if pages[i].upright() {
+				right++
+			}
 		}
 		omc := "—"
 		if ocrm != nil {
 			omc = fmt.Sprintf("%.4f", om.CER())
 		}
 		ratio := so.CER() / math.Max(f.CER(), 1e-4)
-		fmt.Fprintf(w, "| %s | %d | %.4f | %.4f | %.4f | %s | %.2f |\n", c, len(classes[c]), f.CER(), tt.CER(), so.CER(), omc, ratio)
+		fmt.Fprintf(w, "| %s | %d | %.4f | %.4f | %.4f | %s | %.2f | %d/%d | %d/%d | %d/%d |\n", c, len(classes[c]), f.CER(), tt.CER(), so.CER(), omc, ratio,
+			tt.MarkErrors, tt.MarkedChars, so.MarkErrors, so.MarkedChars, right, len(classes[c]))
+	}
+	var wrong []string
+	for _, p := range pages {
+		if !p.upright() {
+			wrong = append(wrong, fmt.Sprintf("%s (turned %d°, want %d°)", filepath.Base(p.img), p.turned, (360-p.Rotation)%360))
+		}
+	}
+	if len(wrong) > 0 {
+		fmt.Fprintf(w, "\nsohoa turned %d of %d pages wrong: %s\n", len(wrong), len(pages), strings.Join(wrong, ", "))
 	}
 }
 

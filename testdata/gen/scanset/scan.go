@@ -1,4 +1,4 @@
-package main
+package scanset
 
 import (
 	"image"
@@ -29,6 +29,15 @@ type scanSpec struct {
 	lossless bool    // PNG or TIFF output: keep grain that deflate can pack
 	show     float64 // strength of show-through from the back, 0 for none
 	specks   int     // dust specks
+
+	// The hard set's degradations; their zero values leave a page as the
+	// fixtures and benchmark pages are scanned.
+	sigma  float64    // dense sensor noise in 8-bit levels, lossless or not (0: the defaults above)
+	salt   float64    // share of pixels hit by salt-and-pepper specks
+	shift  [2]float64 // the sheet's offset on the glass in mm, right and down: the uncovered glass shows as the lid's dark border
+	light  float64    // depth of uneven light, 0 to 1: the darkest corner's share of light lost
+	soft   int        // extra passes of blur: a phone camera's optics
+	screen float64    // a capture's width over height when the page sits letterboxed in it (0: none)
 }
 
 // planes holds a page as light reflected, 0 (black) to 1 (white), one
@@ -83,14 +92,32 @@ func scan(s *sheet, back *image.Alpha, spec scanSpec, rng *rand.Rand) image.Imag
 	if spec.skew != 0 {
 		pl = pl.rotate(spec.skew)
 	}
+	if spec.shift != [2]float64{} {
+		pl = pl.lid(rng, spec.skew, spec.shift, s.dpi)
+	}
+	if spec.screen > 0 {
+		pl = pl.letterbox(rng, spec.screen)
+	}
 	pl = pl.quarterTurns(spec.rotation)
 	pl.paper(rng, s.dpi)
-	pl.blur()
-	sigma := jpegNoise
-	if spec.lossless {
-		sigma = grainNoise
+	if spec.light > 0 {
+		pl.unevenLight(rng, spec.light)
 	}
-	return pl.quantize(rng, sigma, spec.lossless)
+	pl.blur()
+	for i := 0; i < spec.soft; i++ {
+		pl.blur()
+	}
+	if spec.salt > 0 {
+		pl.saltAndPepper(rng, spec.salt)
+	}
+	sigma, sparse := jpegNoise, false
+	if spec.lossless {
+		sigma, sparse = grainNoise, true
+	}
+	if spec.sigma > 0 {
+		sigma, sparse = spec.sigma, false
+	}
+	return pl.quantize(rng, sigma, sparse)
 }
 
 // ink lays one ink over the page where the mask covers it. Inks multiply,
@@ -348,16 +375,18 @@ func (pl *planes) quantize(rng *rand.Rand, sigma float64, sparse bool) image.Ima
 }
 
 // fits reports whether every printed line stays on the image, with a
-// millimetre to spare, once the content is turned by skew degrees.
-func fits(s *sheet, skew float64) bool {
-	th := skew * math.Pi / 180
+// millimetre to spare, once the content is turned by the spec's skew and
+// the sheet moved by its shift.
+func fits(s *sheet, spec scanSpec) bool {
+	th := spec.skew * math.Pi / 180
 	cos, sin := math.Cos(th), math.Sin(th)
 	cx, cy := float64(s.w)/2, float64(s.h)/2
 	m := float64(s.dpi) / 25.4
+	sx, sy := spec.shift[0]*m, spec.shift[1]*m
 	for _, b := range s.boxes {
 		for _, p := range []image.Point{b.Min, {b.Max.X, b.Min.Y}, {b.Min.X, b.Max.Y}, b.Max} {
 			dx, dy := float64(p.X)-cx, float64(p.Y)-cy
-			x, y := dx*cos+dy*sin+cx, -dx*sin+dy*cos+cy
+			x, y := dx*cos+dy*sin+cx+sx, -dx*sin+dy*cos+cy+sy
 			if x < m || y < m || x > float64(s.w)-m || y > float64(s.h)-m {
 				return false
 			}

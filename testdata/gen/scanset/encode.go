@@ -1,4 +1,4 @@
-package main
+package scanset
 
 import (
 	"bytes"
@@ -33,9 +33,9 @@ func encodeJPEG(img image.Image, quality, dpi int) ([]byte, error) {
 
 // encodePNG writes a PNG with a pHYs chunk giving the resolution (PNG
 // counts pixels per metre); image/png writes none.
-func encodePNG(img image.Image, dpi int) ([]byte, error) {
+func encodePNG(img image.Image, dpi int, level png.CompressionLevel) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: level}
 	if err := enc.Encode(&buf, img); err != nil {
 		return nil, fmt.Errorf("encode png: %w", err)
 	}
@@ -259,4 +259,25 @@ func encodePDF(pages []pdfPage, wPt, hPt float64, created string) []byte {
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n",
 		len(offsets)+1, id, id, xref)
 	return b.Bytes()
+}
+
+// encodeJPEGNoDPI writes a JPEG that records no resolution at all, as a
+// phone's or a screenshot tool's export may: image/jpeg writes no JFIF
+// APP0 and no EXIF, so a reader finds no density anywhere.
+func encodeJPEGNoDPI(img image.Image, quality int) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		return nil, fmt.Errorf("encode jpeg: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// encodePNGNoDPI writes a PNG without a pHYs chunk: a screenshot.
+func encodePNGNoDPI(img image.Image, level png.CompressionLevel) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: level}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("encode png: %w", err)
+	}
+	return buf.Bytes(), nil
 }

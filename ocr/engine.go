@@ -3,7 +3,11 @@
 //
 // It sits after the deskew stage and before assembly: the pipeline hands it
 // an upright grayscale raster and gets back words with their boxes and
-// confidences, which become the PDF's invisible text layer.
+// confidences, which become the PDF's invisible text layer. The orient
+// stage asks it too, when the ink alone does not say which way up a page
+// reads: Tesseract's orientation detector (osd.go) and readings of a band
+// of lines in each candidate turn (sample.go), judged by how many words are
+// Vietnamese syllables (vietnamese.go).
 package ocr
 
 import (
@@ -82,7 +86,8 @@ func (r *Result) Text() string {
 type Engine struct {
 	client *gosseract.Client
 	lang   string
-	pgm    []byte // reused buffer for the raster handed to Leptonica
+	pgm    []byte    // reused buffer for the raster handed to Leptonica
+	osd    *detector // orientation detector, loaded on first use (osd.go)
 }
 
 // ErrUnknownLanguage reports a language whose traineddata is not installed.
@@ -131,8 +136,11 @@ func NewEngine(lang string) (*Engine, error) {
 
 var initMu sync.Mutex
 
-// Close frees the Tesseract instance.
-func (e *Engine) Close() error { return e.client.Close() }
+// Close frees the Tesseract instances.
+func (e *Engine) Close() error {
+	e.osd.close()
+	return e.client.Close()
+}
 
 // Recognize runs layout analysis and recognition once on g, whose resolution
 // is dpi, and returns every word.

@@ -83,16 +83,17 @@ func TestEXIFOrientation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 1240×1754 px, upright, at the 300 dpi assumed for a JPEG that
-	// records no resolution: 297.6 × 421.0 pt, portrait.
+	// 1240×1754 px, upright, at the 150 dpi measured on the page for a
+	// JPEG that records no resolution (its text, on an A4 sheet): 595.2 ×
+	// 841.9 pt, portrait.
 	var pw, ph float64
 	for _, l := range strings.Split(string(info), "\n") {
 		if strings.HasPrefix(l, "Page size:") {
 			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(l, "Page size:")), "%g x %g", &pw, &ph)
 		}
 	}
-	if math.Abs(pw-297.6) > 0.05 || math.Abs(ph-420.96) > 0.05 {
-		t.Errorf("page is %g × %g pt, want the upright 297.6 × 420.96:\n%s", pw, ph, info)
+	if math.Abs(pw-595.2) > 0.05 || math.Abs(ph-841.92) > 0.05 {
+		t.Errorf("page is %g × %g pt, want the upright 595.2 × 841.92:\n%s", pw, ph, info)
 	}
 	// And the image is drawn upright where the words are: render the
 	// page and check its top margin is paper and its text area is not.

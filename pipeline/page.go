@@ -26,21 +26,57 @@ type PageReport struct {
 	// EXIFOrientation is the file's own orientation tag, applied first.
 	EXIFOrientation int `json:"exif_orientation,omitempty"`
 	// Rotation is the clockwise turn applied after it to bring the text
-	// upright (0, 90, 180, 270), and RotationConfidence how clearly the
-	// text said so (0-1).
+	// upright (0, 90, 180, 270). RotationMethod says what decided it
+	// (orient.go): "geometry" (the ink's lines alone, when they were
+	// unmistakable), "osd" (Tesseract's orientation detector), "reading"
+	// (a band of lines read in each candidate turn) or "reread" (the whole
+	// page read better in another turn). RotationConfidence (0-1) is the
+	// share of that method's decisions, at that margin, found right on the
+	// calibration pages: a probability, not a strength of evidence.
 	Rotation           int     `json:"rotation_deg"`
 	RotationConfidence float64 `json:"rotation_confidence"`
+	RotationMethod     string  `json:"rotation_method,omitempty"`
+	// Reread is set when the page's reading was poor and the page was
+	// tried in its next-best turn; when the re-read was kept, Rotation,
+	// Skew and the text are the re-read's.
+	Reread *Reread `json:"reread,omitempty"`
 	// Skew is the tilt found, counter-clockwise as seen, in degrees; the
 	// page was turned by -Skew to straighten it.
 	Skew        float64 `json:"skew_deg"`
 	Blank       bool    `json:"blank"`
 	LowDPI      bool    `json:"low_dpi"`
 	InkFraction float64 `json:"ink_fraction"`
+	// FileDPI is the resolution the file recorded (0: none). When there
+	// was none, or one that cannot be right, the page's own is measured
+	// (EstimatedDPI; 0: not measured, or nothing to measure by), and
+	// DPISource says where DPI came from: "file", "text" (the body text's
+	// size), "paper" (the sheet the page's shape and text match) or
+	// "assumed" (scan.AssumedDPI).
+	FileDPI      float64 `json:"file_dpi"`
+	EstimatedDPI float64 `json:"estimated_dpi,omitempty"`
+	DPISource    string  `json:"dpi_source"`
+	// Cleanup names the steps that changed the raster OCR read (see
+	// Steps); the dossier shows the page as scanned.
+	Cleanup []string `json:"cleanup,omitempty"`
+	// LightSpread is how unevenly the paper is lit: 1 - dimmest/brightest
+	// paper (0: even); StepFlatten evens it out from UnevenLight up.
+	LightSpread float64 `json:"light_spread"`
+	// Bleed is how much of the back's print shows through (grey pixels
+	// away from black ones, against the black ones); StepBleed removes it
+	// from BleedShare up.
+	Bleed float64 `json:"bleed"`
+	// BlurPx is how blurred the page is, as the σ in pixels of a Gaussian
+	// blur (about 1 for a sharp scan); Blurred is set when that is too much
+	// for its letters to read well (BlurLimit), and a warning says so.
+	BlurPx  float64 `json:"blur_px"`
+	Blurred bool    `json:"blurred"`
 	// OCRDPI is the resolution of the straightened raster OCR read; word
 	// boxes are in its pixels.
 	OCRDPI float64 `json:"ocr_dpi"`
-	// LeaderDots counts the form's dotted-line dots erased before OCR.
+	// LeaderDots counts the form's dotted-line dots erased before OCR,
+	// Specks the specks of dust and toner (StepDespeckle).
 	LeaderDots    int     `json:"leader_dots"`
+	Specks        int     `json:"specks,omitempty"`
 	OCRConfidence float64 `json:"ocr_confidence"`
 	Words         int     `json:"words"`
 	Text          string  `json:"text"`
@@ -90,9 +126,13 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 	r.Width, r.Height, r.DPI, r.DPIAssumed = p.Gray.Rect.Dx(), p.Gray.Rect.Dy(), math.Round(p.DPI*10)/10, p.DPIAssumed
 	r.EXIFOrientation = p.Orientation
 	r.Warnings = append(r.Warnings, p.Notes...)
-	if p.DPIAssumed {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("no resolution recorded in the file; assumed %d dpi", scan.AssumedDPI))
-	}
+	var border *raster.Border
+	stepTimer(&r.Times.Border, func() { border = removeBorder(p, &r, opt) })
+	stepTimer(&r.Times.Resolution, func() { resolveDPI(p, border, &r, opt) })
+	stepTimer(&r.Times.Sharpness, func() { checkSharpness(p, &r) })
+	stepTimer(&r.Times.Dropout, func() { dropColour(p, &r, opt) })
+	stepTimer(&r.Times.Flatten, func() { flattenLight(p, border, &r, opt) })
+	stepTimer(&r.Times.Bleed, func() { suppressBleed(p, &r, opt) })
 	r.Times.Normalize = ms(time.Since(t))
 
 	// orient: measured on a small copy in the file's display frame.
@@ -104,6 +144,13 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 	}
 	ink := raster.FindInk(thumb, p.DPI/float64(factor))
 	layout := raster.Measure(ink)
+	var upright orientation
+	if ink.Fraction() >= BlankInk { // a blank page has nothing to read
+		if upright, err = orient(thumb, p.DPI/float64(factor), ink, layout, eng); err != nil {
+			return fail(StageOrient, err)
+		}
+		layout = upright.layout
+	}
 	r.Times.Orient = ms(time.Since(t))
 
 	// assess
@@ -119,7 +166,8 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 		r.Warnings = append(r.Warnings, fmt.Sprintf("scanned at %.0f dpi, below %d dpi: re-scan for reliable text", p.DPI, MinDPI))
 	}
 	r.Rotation = layout.Turns * 90
-	r.RotationConfidence = math.Round(layout.UpConfidence*100) / 100
+	r.RotationConfidence = math.Round(upright.confidence*1000) / 1000 // 0.995 is not 1
+	r.RotationMethod = upright.method
 	r.Skew = math.Round(layout.Skew*1000) / 1000
 	r.Times.Assess = ms(time.Since(t))
 
@@ -134,12 +182,10 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 	}
 	// The paper's size, whatever resolution OCR reads at.
 	pageW, pageH := float64(ow)*72/p.DPI, float64(oh)*72/p.DPI
-	r.OCRDPI = math.Round(p.DPI)
-	if maxOCR := float64(opt.OCRDPI); maxOCR > 0 && r.OCRDPI > maxOCR {
-		s := maxOCR / p.DPI
+	var s float64
+	if s, r.OCRDPI = ocrScale(p.DPI, opt); s != 1 {
 		toOut = toOut.Then(raster.Scale(s, s))
 		ow, oh = int(math.Round(float64(ow)*s)), int(math.Round(float64(oh)*s))
-		r.OCRDPI = maxOCR
 	}
 	straight := p.Gray
 	if toOut != raster.Identity && !r.Blank {
@@ -151,7 +197,7 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 	// embeds the original encoded bytes).
 	t = time.Now()
 	if !r.Blank {
-		r.LeaderDots = raster.RemoveLeaders(straight, r.OCRDPI, ink.Threshold)
+		cleanRaster(straight, ink.Threshold, &r, opt)
 	}
 	r.Times.Clean = ms(time.Since(t))
 
@@ -164,6 +210,23 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 			return fail(StageOCR, err)
 		}
 		res = *got
+		// A poor reading is tried in the next-best turn (orient.go).
+		rec, better, alt, err := reread(eng, straight, r.OCRDPI, ink.Threshold, &res, upright)
+		if err != nil {
+			return fail(StageOCR, err)
+		}
+		if r.Reread = rec; better != nil {
+			res = *better
+			toOut = toOut.Then(alt.transform(ow, oh))
+			if alt.turns%2 == 1 {
+				pageW, pageH = pageH, pageW
+			}
+			ow, oh = alt.w, alt.h
+			r.Rotation = (r.Rotation + 90*alt.turns) % 360
+			r.Skew = math.Round((r.Skew+alt.skew)*1000) / 1000
+			r.RotationMethod = OrientReread
+			r.RotationConfidence = math.Round(rec.confidence*1000) / 1000
+		}
 	}
 	r.OCRConfidence = res.MeanConfidence
 	r.Words = len(res.Words)

@@ -2,15 +2,22 @@
 // names the stages once, in the order every page goes through them:
 //
 //  1. normalize: decode the scan (JPEG, PNG, TIFF frame, image-only PDF
-//     page) into luminance, its resolution and the bytes to embed;
-//  2. orient: find which way up the text reads, and its tilt, from the ink;
+//     page) into luminance, its resolution and the bytes to embed; measure
+//     the resolution on the page when the file has none that fits, and
+//     its sharpness; clean the luminance OCR will read of what the light
+//     and the scanner added (dark border, seals and signatures in colour,
+//     uneven light, the back's print showing through: cleanup.go), the
+//     dossier keeping the page as scanned;
+//  2. orient: find which way up the text reads, and its tilt, from the ink,
+//     checked by reading when the ink alone is not clear (orient.go);
 //  3. assess: flag what the operator must hear about (blank page, low
 //     resolution) before any expensive work;
 //  4. deskew: straighten: one resampling pass that applies EXIF
-//     orientation, quarter turns and tilt together;
+//     orientation, quarter turns and tilt together, and the scale OCR
+//     reads at (down to OCRDPI, up from low resolutions);
 //  5. clean: erase what misleads OCR but carries no text: the dotted
 //     leader lines of forms, which Tesseract otherwise reads as text fused
-//     to the values above them;
+//     to the values above them, and the specks of a dusty scan;
 //  6. ocr: recognise Vietnamese text, word by word;
 //  7. assemble: write the page into the dossier PDF, the original image
 //     drawn straight by the PDF's own transform and the recognised words
@@ -78,6 +85,16 @@ type StageTimes struct {
 	Clean     float64 `json:"clean"`
 	OCR       float64 `json:"ocr"`
 	Assemble  float64 `json:"assemble"`
+	// Steps within them (part of their stage's time; see Steps), each
+	// the look that decides and the work if it applies: in normalize,
+	// removing a dark border, measuring the resolution and the sharpness,
+	// colour dropout, flattening the light and suppressing bleed-through.
+	Border     float64 `json:"border,omitempty"`
+	Resolution float64 `json:"resolution,omitempty"`
+	Sharpness  float64 `json:"sharpness,omitempty"`
+	Dropout    float64 `json:"dropout,omitempty"`
+	Flatten    float64 `json:"flatten,omitempty"`
+	Bleed      float64 `json:"bleed,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

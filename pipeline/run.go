@@ -33,6 +33,9 @@ type Options struct {
 	// OCRDPI caps the resolution OCR reads at: finer scans are resampled
 	// down in the deskew pass (0: read every page at its own resolution).
 	OCRDPI int `json:"ocr_dpi"`
+	// Skip names steps of the resolution check and of the cleanup of OCR's
+	// copy not to run (Steps); none skipped by default.
+	Skip []string `json:"skip,omitempty"`
 	// Signer seals the dossier (the sign stage); nil leaves it unsigned.
 	Signer *sign.Signer `json:"-"`
 }

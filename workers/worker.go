@@ -59,6 +59,7 @@ type Config struct {
 	Lang      string
 	OCRDPI    int
 	MaxPixels int64
+	Skip      []string // steps not to run (pipeline.Steps)
 
 	Log *slog.Logger
 }
@@ -131,6 +132,10 @@ func New(cfg Config) (*Worker, error) {
 		tools.Sohoa, tools.Tesseract, cfg.Lang, cfg.OCRDPI, cfg.MaxPixels)
 	for _, m := range tools.Models {
 		fmt.Fprintf(&s, "model %s\n", m.SHA256)
+	}
+	if len(cfg.Skip) > 0 { // the default runs every step and adds nothing
+		skip := slices.Sorted(slices.Values(cfg.Skip))
+		fmt.Fprintf(&s, "skip %s\n", strings.Join(skip, ","))
 	}
 	w.settings = s.String()
 	for range cfg.Concurrency {
@@ -325,7 +330,7 @@ func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, d
 		if err != nil {
 			return "", nil, err
 		}
-		opt := pipeline.Options{Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels}
+		opt := pipeline.Options{Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels, Skip: w.cfg.Skip}
 		err = pipeline.ProcessFile(ctx, f, todo, eng, opt, func(p *pipeline.Processed) error {
 			times = append(times, p.Report.Times)
 			rp, err := w.storeFrame(ctx, key, p, data, f.Pages > 1)
@@ -716,7 +721,7 @@ func (w *Worker) failDossier(ctx context.Context, d catalog.Dossier, from catalo
 // same record sohoa ingest writes, from the page reports assembly stored.
 func (w *Worker) putManifest(ctx context.Context, d catalog.Dossier, key string, signed []byte, sig *pipeline.SignatureInfo, mkey string) error {
 	m := pipeline.Manifest{Code: d.Code, Created: d.SubmittedAt.UTC().Truncate(time.Second), Tools: w.tools,
-		Options: pipeline.Options{Code: d.Code, Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels},
+		Options: pipeline.Options{Code: d.Code, Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels, Skip: w.cfg.Skip},
 		PDF:     key, PDFBytes: int64(len(signed)), PDFHash: sha256Hex(signed), Signature: sig}
 	b, err := w.readAll(ctx, reportsKey(d.AssembledKey))
 	if err != nil {

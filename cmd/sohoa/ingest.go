@@ -35,6 +35,10 @@ func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet 
 	fs.IntVar(&opt.Jobs, "jobs", runtime.NumCPU(), "pages processed in parallel, one Tesseract instance each")
 	fs.IntVar(&opt.OCRDPI, "ocr-dpi", pipeline.DefaultOCRDPI, "read finer scans at this resolution (0: each at its own); word boxes are in its pixels")
 	fs.Int64Var(&opt.MaxPixels, "max-pixels", scan.DefaultMaxPixels, "refuse pages larger than this many pixels (decompression-bomb guard)")
+	fs.Func("skip", "steps of the resolution check and of the cleanup of OCR's copy not to run, comma-separated: "+strings.Join(pipeline.Steps, ", "), func(v string) error {
+		opt.Skip = splitList(v)
+		return pipeline.CheckSkip(opt.Skip)
+	})
 	fs.BoolVar(quiet, "quiet", false, "print only the summary and errors")
 	fs.StringVar(&signing.key, "key", os.Getenv("SOHOA_KEY"), "signing key and certificate chain: .p12, or PEM (default $SOHOA_KEY, else the development key of 'sohoa keys dev')")
 	fs.StringVar(&signing.passwordFile, "key-password-file", "", "file holding the key's password (default $SOHOA_KEY_PASSWORD; the development key's own for it)")

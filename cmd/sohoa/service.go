@@ -289,6 +289,7 @@ func worker(ctx context.Context, args []string) (err error) {
 	fs.StringVar(&cfg.Lang, "lang", envOr("SOHOA_LANG", pipeline.DefaultLang), "Tesseract languages ($SOHOA_LANG)")
 	fs.IntVar(&cfg.OCRDPI, "ocr-dpi", envInt("SOHOA_OCR_DPI", pipeline.DefaultOCRDPI), "resolution OCR reads finer scans at ($SOHOA_OCR_DPI)")
 	fs.Int64Var(&cfg.MaxPixels, "max-pixels", int64(envInt("SOHOA_MAX_PIXELS", scan.DefaultMaxPixels)), "refuse pages larger than this many pixels ($SOHOA_MAX_PIXELS)")
+	skip := fs.String("skip", os.Getenv("SOHOA_SKIP"), "steps of the resolution check and cleanup not to run, comma-separated ($SOHOA_SKIP): "+strings.Join(pipeline.Steps, ", "))
 	fs.StringVar(&signing.key, "key", os.Getenv("SOHOA_KEY"), "signing key and chain, .p12 or PEM ($SOHOA_KEY; else the development key)")
 	fs.StringVar(&signing.passwordFile, "key-password-file", "", "file holding the key's password (default $SOHOA_KEY_PASSWORD)")
 	fs.StringVar(&signing.tsa, "tsa", os.Getenv("SOHOA_TSA_URL"), "RFC 3161 time-stamp authority URL ($SOHOA_TSA_URL)")
@@ -305,6 +306,9 @@ func worker(ctx context.Context, args []string) (err error) {
 	}
 	if cfg.Queues, err = parseQueues(queues); err != nil {
 		return usageError{fmt.Errorf("--queues (SOHOA_QUEUES) %q: %v", queues, err)}
+	}
+	if cfg.Skip = splitList(*skip); pipeline.CheckSkip(cfg.Skip) != nil {
+		return usageError{fmt.Errorf("--skip (SOHOA_SKIP): %v", pipeline.CheckSkip(cfg.Skip))}
 	}
 	if cfg.Signer, err = loadSigner(); err != nil {
 		return err

@@ -1,7 +1,9 @@
-// Package raster holds the pixel work of the pipeline's orient and deskew
-// stages: a small analysis image, detection of the page's quarter-turn
-// orientation and skew from its ink, and one resampling pass that applies
-// both to the full-resolution page.
+// Package raster holds the pixel work of the pipeline's stages: a small
+// analysis image, detection of the page's quarter-turn orientation and
+// skew from its ink, and one resampling pass that applies both to the
+// full-resolution page; the page's resolution and sharpness measured on
+// it; and the cleanup of the raster OCR reads (colour dropout, borders,
+// light, bleed-through, specks, form leaders).
 //
 // All coordinates are continuous pixel coordinates with the origin at the
 // top-left corner and y growing down; pixel (i, j) covers [i, i+1)×[j, j+1).

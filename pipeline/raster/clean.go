@@ -33,13 +33,19 @@ type blob struct {
 // place. Pixels at or below threshold are ink. It returns the number of
 // dots erased.
 func RemoveLeaders(g *image.Gray, dpi float64, threshold uint8) int {
+	_, blobs, _ := components(g, threshold)
+	return len(removeLeaders(g, dpi, blobs))
+}
+
+// removeLeaders is RemoveLeaders on g's blobs, labelled already; it
+// returns the dots it erased.
+func removeLeaders(g *image.Gray, dpi float64, blobs []blob) []blob {
 	// Leader dots are 0.2-0.6 mm across; 0.8 mm bounds them at any dpi.
 	maxDot := int32(math.Max(2, math.Round(dpi*0.8/25.4)))
 	// Dots of one leader sit a few tenths of a millimetre apart; allow up
 	// to 2.5 mm so that dots under a letter's descender (which merge into
 	// the letter and are not candidates) do not end the row.
 	maxGap := int32(math.Round(dpi * 2.5 / 25.4))
-	_, blobs, _ := components(g, threshold)
 	var dots []blob
 	for _, b := range blobs {
 		if b.x1-b.x0 < maxDot && b.y1-b.y0 < maxDot {
@@ -85,7 +91,7 @@ func RemoveLeaders(g *image.Gray, dpi float64, threshold uint8) int {
 		open = kept
 	}
 	done = append(done, open...)
-	erased := 0
+	var erased []blob
 	for _, c := range done {
 		if len(c.dots) < minLeaderDots {
 			continue
@@ -109,7 +115,7 @@ func RemoveLeaders(g *image.Gray, dpi float64, threshold uint8) int {
 					row[x] = 255
 				}
 			}
-			erased++
+			erased = append(erased, d)
 		}
 	}
 	return erased

@@ -87,7 +87,10 @@ func decodeJPEG(p *Page, data []byte) error {
 	// marker is cut short: libjpeg would complain on stderr and hand back
 	// grey where the rest should be, so image/jpeg reads it and says why.
 	if cfg.ColorModel != color.CMYKModel && hasEOI(data) {
-		p.Gray = leptGray(leptJPEGLuma, data, 0, cfg.Width, cfg.Height)
+		p.Gray, _ = leptGray(leptJPEGLuma, data, 0, cfg.Width, cfg.Height, false)
+		if cfg.ColorModel == color.YCbCrModel {
+			p.chromaOf = func() *Chroma { return leptJPEGChroma(data, cfg.Width, cfg.Height) }
+		}
 	}
 	var img image.Image // decoded by Go: kept for a CMYK re-encode
 	if p.Gray == nil {
@@ -95,6 +98,7 @@ func decodeJPEG(p *Page, data []byte) error {
 			return decodeError(err)
 		}
 		p.Gray = toGray(img)
+		p.chromaOf = func() *Chroma { return chromaOf(img) }
 	}
 	// Gray and colour JPEGs go into the dossier byte for byte.
 	p.Embed, err = pdf.JPEGImage(data)

@@ -15,7 +15,7 @@ func decodePNG(p *Page, data []byte) error {
 	// Leptonica can decode them (alpha it would not put on white paper).
 	if emb, err := pdf.PNGImage(data); err == nil {
 		p.Embed = emb
-		if p.Gray = leptGray(leptAny, data, 0, emb.Width, emb.Height); p.Gray != nil {
+		if p.Gray, p.chroma = leptGray(leptAny, data, 0, emb.Width, emb.Height, emb.ColorSpace != "DeviceGray"); p.Gray != nil {
 			return nil
 		}
 	}
@@ -24,6 +24,7 @@ func decodePNG(p *Page, data []byte) error {
 		return decodeError(err)
 	}
 	p.Gray = toGray(img)
+	p.chroma = chromaOf(img)
 	if p.Embed.Data != nil {
 		return nil
 	}

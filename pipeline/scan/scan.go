@@ -125,6 +125,9 @@ type Page struct {
 	// DPIAssumed is set when the file recorded no usable resolution and
 	// AssumedDPI was taken.
 	DPIAssumed bool
+	// FileDPI is the resolution the file recorded, credible or not (0 when
+	// it recorded none); for a PDF page, the one its page box gives.
+	FileDPI float64
 	// Orientation is the EXIF orientation tag (1-8; 1 when absent).
 	Orientation int
 	// Embed is the image as it goes into the dossier PDF: the original
@@ -132,6 +135,10 @@ type Page struct {
 	Embed pdf.Image
 	// Notes say what was done to the image on the way, for the manifest.
 	Notes []string
+	// The page's colour, if any (Chroma): computed, or to be computed by
+	// chromaOf on the first call.
+	chroma   *Chroma
+	chromaOf func() *Chroma
 }
 
 // Open reads and probes a file. It fails on files that are not scans it can
@@ -238,6 +245,7 @@ func (f *File) Page(n int) (_ *Page, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s page %d: %w", f.Path, n, err)
 	}
+	p.FileDPI = p.DPI
 	if p.DPI < 50 || p.DPI > 4800 {
 		if p.DPI != 0 {
 			p.Notes = append(p.Notes, fmt.Sprintf("recorded resolution %.0f dpi is not credible", p.DPI))

@@ -1,0 +1,201 @@
+package pipeline
+
+import (
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pipeline/raster"
+	"github.com/sohoa/sohoa/pipeline/scan"
+	"github.com/sohoa/sohoa/testdata/gen/scanset"
+)
+
+// TestOrientCalibration measures what the calibration table in orient.go
+// holds: every page of three sets in all four turns, through each of the
+// orient stage's methods whether or not it would be asked, and the stage
+// itself. It reads about 400 pages three ways (20 minutes on two cores),
+// so it runs only when asked:
+//
+//	SOHOA_CALIBRATE=1 go test ./pipeline -run TestOrientCalibration -v -timeout 60m
+//
+// SOHOA_CALIBRATE=N, N over 1, draws and generates the pages from seed N
+// instead of the seeds the table was measured on: a check on pages the
+// table has not seen.
+func TestOrientCalibration(t *testing.T) {
+	if os.Getenv("SOHOA_CALIBRATE") == "" {
+		t.Skip("set SOHOA_CALIBRATE=1 to measure the orient stage's calibration")
+	}
+	drawSeed, setSeed := uint64(500), uint64(77)
+	if n, err := strconv.ParseUint(os.Getenv("SOHOA_CALIBRATE"), 10, 64); err == nil && n > 1 {
+		drawSeed, setSeed = n, n
+	}
+	eng := testEngine(t)
+	var cal calibrationRun
+	one := func(set, name string, g *image.Gray, dpi float64, want int) {
+		for k := range 4 {
+			turnedPage := g
+			if k > 0 {
+				turnedPage = raster.Turn(g, k)
+			}
+			cal.page(t, eng, set, name, turnedPage, dpi, (want+4-k)%4)
+		}
+	}
+	if _, err := os.Stat(realScans); err == nil {
+		files, _ := filepath.Glob(filepath.Join(realScans, "*.pdf"))
+		for _, path := range files {
+			f, err := scan.Open(path, scan.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n := 1; n <= f.Pages; n++ {
+				p, err := f.Page(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				one("real", fmt.Sprintf("%s p%d", filepath.Base(path), n), p.Gray, p.DPI, 0)
+			}
+		}
+	}
+	for _, c := range append([]degradation{degClean}, degradations...) {
+		for i := range 4 {
+			p := drawTurnedPage(t, c, 0, drawSeed+uint64(i), anyLayout)
+			one("drawn", fmt.Sprintf("%s %d", c, i), p.Gray, p.DPI, 0)
+		}
+	}
+	files, err := scanset.Hard(scanset.HardPerClass, setSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		sf, err := scan.OpenBytes(f.Name, f.Data, scan.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range f.Pages {
+			p, err := sf.Page(i + 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			one("scanset", f.Name, p.Gray, float64(e.DPI), (360-e.RotationDeg)%360/90)
+		}
+	}
+	t.Log(cal.report())
+}
+
+// calibrationRun tallies decisions by what they were made with.
+type calibrationRun struct {
+	pages int
+	// per source set: pages, and pages the stage turned right
+	sets map[string][2]int
+	// tallies: key → [n, right]
+	final, method, geoUp, osdMargin, readLead map[string]*[2]int
+}
+
+func tally(m *map[string]*[2]int, key string, right bool) {
+	if *m == nil {
+		*m = map[string]*[2]int{}
+	}
+	if (*m)[key] == nil {
+		(*m)[key] = &[2]int{}
+	}
+	(*m)[key][0]++
+	if right {
+		(*m)[key][1]++
+	}
+}
+
+// bucketOf names the bucket of v among edges, ascending.
+func bucketOf(v float64, edges ...float64) string {
+	lo := "-∞"
+	for _, e := range edges {
+		if v < e {
+			return fmt.Sprintf("[%s, %g)", lo, e)
+		}
+		lo = fmt.Sprint(e)
+	}
+	return fmt.Sprintf("[%s, ∞)", lo)
+}
+
+func (c *calibrationRun) page(t *testing.T, eng *ocr.Engine, set, name string, g *image.Gray, dpi float64, want int) {
+	t.Helper()
+	thumb, factor := raster.Thumbnail(g, dpi)
+	tdpi := dpi / float64(factor)
+	ink := raster.FindInk(thumb, tdpi)
+	if ink.Fraction() < BlankInk {
+		return
+	}
+	geo := raster.Measure(ink)
+	o, err := orient(thumb, tdpi, ink, geo, eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := o.layout.Turns == want
+	if !right {
+		t.Logf("%s %s turned %d°: %s turned it %d° back (confidence %.3f), want %d°", set, name, 90*((4-want)%4), o.method, 90*o.layout.Turns, o.confidence, 90*want)
+	}
+	if c.sets == nil {
+		c.sets = map[string][2]int{}
+	}
+	s := c.sets[set]
+	s[0]++
+	if right {
+		s[1]++
+	}
+	c.sets[set] = s
+	c.pages++
+	tally(&c.final, bucketOf(o.confidence, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99), right)
+	tally(&c.method, o.method, right)
+	// Geometry alone, as rotation_confidence used to report it.
+	tally(&c.geoUp, bucketOf(geo.UpConfidence, 0.2, 0.4, 0.6, 0.8, 0.95), geo.Turns == want)
+	// The detector and the reading on every page, asked or not.
+	d, ok, err := eng.DetectOrientation(raster.TextBand(thumb, ink.Threshold, osdFrac), int(tdpi))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok {
+		tally(&c.osdMargin, bucketOf(d.Margin, 2, osdSure, 6, 8), d.Turns == want)
+	} else {
+		tally(&c.osdMargin, "no answer", false)
+	}
+	cands := []int{geo.Turns, (geo.Turns + 2) % 4}
+	if ok {
+		cands = []int{d.Turns, d.Runner()}
+	}
+	best, second, err := readCandidates(thumb, tdpi, ink, geo, cands, eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tally(&c.readLead, bucketOf(best.score-second.score, 10, 20, 30, 50), best.turns == want)
+}
+
+func (c *calibrationRun) report() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%d turned pages:", c.pages)
+	for set, s := range c.sets {
+		fmt.Fprintf(&b, " %s %d/%d right;", set, s[1], s[0])
+	}
+	table := func(title string, m map[string]*[2]int) {
+		fmt.Fprintf(&b, "\n\n| %s | pages | right | share |\n|---|---|---|---|\n", title)
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			v := m[k]
+			fmt.Fprintf(&b, "| %s | %d | %d | %.3f |\n", k, v[0], v[1], float64(v[1])/float64(v[0]))
+		}
+	}
+	table("rotation_confidence", c.final)
+	table("rotation_method", c.method)
+	table("geometry alone: UpConfidence (the old rotation_confidence)", c.geoUp)
+	table("OSD alone: margin", c.osdMargin)
+	table("reading alone (OSD's two best turns): lead", c.readLead)
+	return b.String()
+}

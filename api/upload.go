@@ -169,7 +169,9 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, _ *catalog.Tok
 // hold the connection, the file and the store's stream for ever. The
 // server has no whole-response deadline, which would cut a large PDF on
 // a commune's link.
-func send(w http.ResponseWriter, r io.Reader) error {
+// The status is sent by then: a failure midway can only end the
+// connection, which net/http does.
+func send(w http.ResponseWriter, r io.Reader) {
 	rc := http.NewResponseController(w)
 	buf := make([]byte, 64<<10)
 	for {
@@ -177,14 +179,11 @@ func send(w http.ResponseWriter, r io.Reader) error {
 		if n > 0 {
 			rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 			if _, err := w.Write(buf[:n]); err != nil {
-				return err
+				return
 			}
 		}
-		if err == io.EOF {
-			return nil
-		}
 		if err != nil {
-			return err
+			return
 		}
 	}
 }

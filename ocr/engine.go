@@ -88,6 +88,7 @@ type Engine struct {
 	lang   string
 	pgm    []byte    // reused buffer for the raster handed to Leptonica
 	osd    *detector // orientation detector, loaded on first use (osd.go)
+	osdErr error     // why it could not be loaded, once found
 }
 
 // ErrUnknownLanguage reports a language whose traineddata is not installed.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"strings"
 	"testing"
@@ -29,19 +28,7 @@ func TestUnknownLanguage(t *testing.T) {
 // TestRecognizeUprightPage reads a fixture page straight from the
 // generator and checks words, boxes and confidence come back with it.
 func TestRecognizeUprightPage(t *testing.T) {
-	f, err := os.Open("../testdata/scans/receipt-150.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, ok := img.(*image.Gray)
-	if !ok {
-		t.Fatalf("fixture is %T, want gray", img)
-	}
+	g := receipt(t)
 	truth, err := os.ReadFile("../testdata/truth/receipt-150.txt")
 	if err != nil {
 		t.Fatal(err)

@@ -57,9 +57,12 @@ func (e *Engine) DetectOrientation(g *image.Gray, dpi int) (o OSD, ok bool, err 
 	if b.Dx() == 0 || b.Dy() == 0 {
 		return OSD{}, false, nil
 	}
+	if e.osdErr != nil { // a missing model stays missing: not looked for again on every page
+		return OSD{}, false, e.osdErr
+	}
 	if e.osd == nil {
-		if e.osd, err = newOSD(); err != nil {
-			return OSD{}, false, err
+		if e.osd, e.osdErr = newOSD(); e.osdErr != nil {
+			return OSD{}, false, e.osdErr
 		}
 	}
 	var scores [4]C.float

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -322,22 +321,4 @@ func wrap(err *error, op, key string) {
 	if *err != nil && !strings.HasPrefix((*err).Error(), "s3 store: ") {
 		*err = fmt.Errorf("s3 store: %s %s: %w", op, key, *err)
 	}
-}
-
-// PresignGet gives a short-lived URL of a derived object (a dossier PDF),
-// served as an attachment named filename.
-func (s *Store) PresignGet(ctx context.Context, key string, expiry time.Duration, filename string) (_ string, err error) {
-	defer wrap(&err, "presign get", key)
-	if err := storage.CheckKey(key); err != nil {
-		return "", err
-	}
-	q := url.Values{}
-	if filename != "" {
-		q.Set("response-content-disposition", fmt.Sprintf("attachment; filename=%q", filename))
-	}
-	u, err := s.c.PresignedGetObject(ctx, s.bucket(key), key, expiry, q)
-	if err != nil {
-		return "", err
-	}
-	return u.String(), nil
 }

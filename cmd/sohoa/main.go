@@ -7,6 +7,7 @@
 //	sohoa serve [options]
 //	sohoa worker [options]
 //	sohoa audit verify [--dossier CODE]
+//	sohoa register load FILE.csv
 //	sohoa keys dev
 //	sohoa version
 package main
@@ -31,6 +32,7 @@ Usage:
   sohoa worker [options]
   sohoa tokens create --name NAME --role ROLE [--office OFFICE] | list | revoke --name NAME
   sohoa audit verify [--dossier CODE] [--postgres DSN]
+  sohoa register load [--postgres DSN] FILE.csv
   sohoa keys dev [--dir DIR]
   sohoa version
   sohoa help [COMMAND]
@@ -52,6 +54,10 @@ Commands:
             recompute the catalog's hash-chained event trail of every
             dossier (or one); exits 1 naming each event edited, deleted or
             inserted behind the catalog's back
+  register load
+            load a province's population register export (CSV) into the
+            register mirror; reloading is safe; exits 1 naming each
+            rejected line after loading the good ones
   keys dev  make a development CA and signing key (not for production)
   version   print the versions of sohoa, Tesseract and the OCR models
 
@@ -87,6 +93,8 @@ func run(ctx context.Context, args []string) int {
 		err = tokens(ctx, args[1:])
 	case "audit":
 		err = audit(ctx, args[1:])
+	case "register":
+		err = registerCmd(ctx, args[1:])
 	case "keys":
 		err = keys(args[1:])
 	case "verify":
@@ -102,6 +110,8 @@ func run(ctx context.Context, args []string) int {
 				return run(ctx, []string{args[1], "-h"})
 			case "audit":
 				return run(ctx, []string{"audit", "verify", "-h"})
+			case "register":
+				return run(ctx, []string{"register", "load", "-h"})
 			}
 		}
 		fmt.Print(usage)

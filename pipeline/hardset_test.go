@@ -134,12 +134,14 @@ func hardSetRead(t *testing.T, perClass int, seed uint64) []hardSetPage {
 // signature over the text, a lid's dark border, bleed-through, uneven light,
 // skew to 15°, captures with no resolution recorded; each in all four
 // quarter turns). Over each class sohoa's character error rate must not
-// exceed tesseract's, and every page must come out the right way up.
+// exceed tesseract's, nor on any page by more than pageSlack, and every
+// page must come out the right way up.
 //
 // sohoa's text is the dossier's text layer as pdftotext reads it back, as
 // TestTextLayerMatchesTruth reads it; CER is after NFC and white-space
 // normalisation (ocr.Compare).
 func TestHardSetNeverWorse(t *testing.T) {
+	const pageSlack = 0.003 // measured: sohoa at or below tesseract on all 44 pages
 	need(t, "tesseract", "pdftotext")
 	pages := hardSetRead(t, scanset.HardPerClass, scanset.HardSeed)
 
@@ -184,6 +186,13 @@ func TestHardSetNeverWorse(t *testing.T) {
 					continue
 				}
 				ts, ss = ts.Add(p.tesseract), ss.Add(p.sohoa)
+				// Page by page too: where both read a page all but
+				// perfectly, a slack of pageSlack (a few characters of a
+				// page) keeps one stray mark from failing a tie.
+				if p.sohoa.CER() > p.tesseract.CER()+pageSlack {
+					t.Errorf("%s: sohoa CER %.4f (%d edits) is worse than the tesseract command's %.4f (%d edits)",
+						p.File, p.sohoa.CER(), p.sohoa.Edits, p.tesseract.CER(), p.tesseract.Edits)
+				}
 				if p.failed != "" {
 					t.Errorf("%s: sohoa failed: %s", p.File, p.failed)
 				} else if p.rotation != p.want {

@@ -34,11 +34,27 @@ type Ready struct {
 // office. Paging by the last Seq returned never skips or repeats one,
 // however many become ready meanwhile.
 func (c *Catalog) ReadyAfter(ctx context.Context, after int64, limit int, office string) ([]Ready, error) {
+	return c.ReadyFor(ctx, after, limit, ReadyFilter{Office: office})
+}
+
+// ReadyFilter narrows the ready feed; its zero value keeps every dossier.
+type ReadyFilter struct {
+	Office string
+	// Citizen keeps the dossiers that name this personal identification
+	// (or old identity card) number: the one the station recorded, or one
+	// the documents gave.
+	Citizen string
+}
+
+// ReadyFor is ReadyAfter with a filter.
+func (c *Catalog) ReadyFor(ctx context.Context, after int64, limit int, f ReadyFilter) ([]Ready, error) {
 	rows, err := c.pool.Query(ctx, `
 		SELECT f.seq, f.at, `+dossierColumns+`
 		FROM ready_feed f JOIN dossiers d ON d.id = f.dossier_id
 		WHERE f.seq > $1 AND d.status = 'signed' AND ($3 = '' OR d.office = $3)
-		ORDER BY f.seq LIMIT $2`, after, limit, office)
+			AND ($4 = '' OR d.citizen_id = $4
+				OR EXISTS (SELECT 1 FROM dossier_citizens z WHERE z.dossier_id = d.id AND z.number = $4))
+		ORDER BY f.seq LIMIT $2`, after, limit, f.Office, f.Citizen)
 	if err != nil {
 		return nil, fmt.Errorf("ready dossiers: %w", err)
 	}

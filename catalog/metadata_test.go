@@ -1,0 +1,92 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// Metadata with a pending reconciliation is due again at its time, counts
+// its tries, records each register call in the trail, and once reconciled
+// leaves the due list; the ready listing finds the dossier by a number its
+// documents name.
+func TestMetadataReconcileState(t *testing.T) {
+	c, _ := openTest(t)
+	ctx := context.Background()
+	const code = "HS-META-0001"
+	newDossier(t, c, code)
+	moveTo(t, c, code, Assembled)
+	if err := c.Move(ctx, code, Assembled, Signed, "worker", nil); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	call := map[string]any{"request_id": "sohoa-1", "outcome": "register unavailable", "officer": "canbo"}
+	pending := Metadata{Key: "metadata/aa", Status: ReconcilePending, After: now.Add(time.Minute),
+		Citizens: []Citizen{{"001085012345", "applicant"}}, Calls: []map[string]any{call}}
+	if err := c.SetMetadata(ctx, code, pending, "worker-1"); err != nil {
+		t.Fatal(err)
+	}
+	if due, err := c.ReconcileDue(ctx, now, 10); err != nil || len(due) != 0 {
+		t.Fatalf("due before its time: %v %v", due, err)
+	}
+	due, err := c.ReconcileDue(ctx, now.Add(2*time.Minute), 10)
+	if err != nil || len(due) != 1 || due[0].Code != code {
+		t.Fatalf("due after its time: %v %v", due, err)
+	}
+	m, err := c.MetadataOf(ctx, code)
+	if err != nil || m.Status != ReconcilePending || m.Tries != 1 || len(m.Citizens) != 1 || m.Key != "metadata/aa" {
+		t.Fatalf("pending metadata %+v, %v", m, err)
+	}
+
+	call = map[string]any{"request_id": "sohoa-1", "outcome": "found", "officer": "canbo"}
+	done := Metadata{Key: "metadata/bb", Status: ReconcileDone, Calls: []map[string]any{call},
+		Citizens: []Citizen{{"001085012345", "applicant"}, {"034058001122", "father"}}}
+	if err := c.SetMetadata(ctx, code, done, "worker-2"); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := c.ReconcileDue(ctx, now.Add(time.Hour), 10); len(due) != 0 {
+		t.Errorf("reconciled dossier still due: %v", due)
+	}
+	m, _ = c.MetadataOf(ctx, code)
+	if m.Status != ReconcileDone || m.Tries != 1 || len(m.Citizens) != 2 || !m.After.IsZero() {
+		t.Errorf("reconciled metadata %+v", m)
+	}
+
+	// The trail shows the failed call and the later answer, in order.
+	evs, err := c.Events(ctx, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []string
+	for _, e := range evs {
+		if e.Action == "register-lookup" {
+			outcomes = append(outcomes, e.Detail["outcome"].(string)+" by "+e.Actor)
+		}
+	}
+	if len(outcomes) != 2 || outcomes[0] != "register unavailable by worker-1" || outcomes[1] != "found by worker-2" {
+		t.Errorf("register calls in the trail: %v", outcomes)
+	}
+	if probs, err := c.VerifyTrail(ctx, code); err != nil || len(probs) != 0 {
+		t.Errorf("trail: %v %v", probs, err)
+	}
+
+	for number, want := range map[string]int{"034058001122": 1, "001085012345": 1, "079162000777": 0, "": 1} {
+		rs, err := c.ReadyFor(ctx, 0, 10, ReadyFilter{Citizen: number})
+		if err != nil || len(rs) != want {
+			t.Errorf("ready listing for citizen %q: %d dossiers, want %d (%v)", number, len(rs), want, err)
+		}
+	}
+
+	if err := c.SetMetadata(ctx, "HS-NONE", done, "w"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown dossier: %v", err)
+	}
+	if err := c.SetMetadata(ctx, code, Metadata{Status: "maybe"}, "w"); err == nil {
+		t.Error("an unknown reconciliation status was recorded")
+	}
+	bad := done
+	bad.Citizens = []Citizen{{"12345", "applicant"}}
+	if err := c.SetMetadata(ctx, code, bad, "w"); err == nil {
+		t.Error("a number of 5 digits was recorded")
+	}
+}

@@ -4,15 +4,16 @@
 // the page is accepted), submit, and follow the dossier until its signed
 // PDF is ready.
 //
-// Pages travel from station to storage directly: with MinIO by a presigned
-// PUT whose signature fixes size, type and checksum; with the local store
-// (one box at a commune) by a PUT to this server under an HMAC-signed URL
-// with the same fixed fields. Either way the request bodies that reach
-// this process are small JSON, and tasks carry IDs, never image bytes.
+// Pages travel from station to storage directly, under URLs the store
+// signs (storage.Presigner, storage.Multiparter, found by type assertion):
+// with MinIO a presigned PUT whose signature fixes size, type and checksum;
+// with the local store (one box at a commune) a PUT to this server under an
+// HMAC-signed URL with the same fixed fields, which it hands to the store
+// (storage.UploadServer). Either way the request bodies this process reads
+// are small JSON, and tasks (package queue) carry IDs, never image bytes.
 package api
 
 import (
-	"context"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -26,29 +27,27 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/sohoa/sohoa/catalog"
 	"github.com/sohoa/sohoa/pipeline/scan"
+	"github.com/sohoa/sohoa/queue"
 	"github.com/sohoa/sohoa/storage"
-	"github.com/sohoa/sohoa/workers"
 )
 
-// Presigner issues URLs that go straight to storage (storage/s3): page
-// uploads to their staging keys.
-type Presigner interface {
-	PresignPut(ctx context.Context, key string, size int64, contentType, sha256hex string, expiry time.Duration) (storage.Presigned, error)
-}
+// UploadPath is where a store with no server of its own
+// (storage.UploadServer, the local store) must point its upload URLs:
+// this server takes them there and hands them to the store.
+const UploadPath = "/v1/uploads/"
 
 // Config is what the server needs.
 type Config struct {
+	// Store must sign uploads for stations (storage.Presigner); large
+	// pages in resumable parts are taken when it offers
+	// storage.Multiparter.
 	Store   storage.Store
 	Catalog *catalog.Catalog
-	Queue   *workers.Queue
-	// Presigner, when set, sends uploads straight to storage. When nil the
-	// server takes uploads itself, under URLs signed with URLSecret and
-	// addressed from BaseURL (how clients reach this server). Downloads
-	// of dossier PDFs always come through this server, under such URLs,
-	// so that each one is recorded in the dossier's trail.
-	Presigner Presigner
-	// Multipart, when set, takes large pages in resumable parts.
-	Multipart Multiparter
+	Queue   *queue.Client
+	// Downloads of dossier PDFs always come through this server, under
+	// URLs signed with URLSecret and addressed from BaseURL (how clients
+	// reach this server), so that each one is recorded in the dossier's
+	// trail.
 	URLSecret []byte
 	BaseURL   string
 	// UploadExpiry is how long an upload or download URL stays valid
@@ -87,10 +86,12 @@ var ContentTypes = map[string]string{
 
 // Server serves the API.
 type Server struct {
-	cfg     Config
-	mux     *http.ServeMux
-	routes  []Route
-	metrics *metrics
+	cfg       Config
+	presign   storage.Presigner
+	multipart storage.Multiparter // nil: the store takes a page in one PUT only
+	mux       *http.ServeMux
+	routes    []Route
+	metrics   *metrics
 	// heavy bounds the requests that hold whole pages or PDFs in memory
 	// (confirming a page, verifying a dossier) at once; heavyBy counts
 	// those each client holds, so that one cannot take every slot.
@@ -143,10 +144,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("api: store, catalog and queue are required")
 	}
 	if len(cfg.URLSecret) < 32 {
-		return nil, errors.New("api: a secret of at least 32 bytes is required: it signs upload and download URLs")
+		return nil, errors.New("api: a secret of at least 32 bytes is required: it signs download URLs")
 	}
-	if cfg.Presigner == nil && cfg.BaseURL == "" {
-		return nil, errors.New("api: without a presigning store, the server's base URL is required")
+	presign, ok := cfg.Store.(storage.Presigner)
+	if !ok {
+		return nil, fmt.Errorf("api: the store (%T) signs no uploads for stations", cfg.Store)
+	}
+	if _, ok := cfg.Store.(storage.UploadServer); ok && cfg.BaseURL == "" {
+		return nil, errors.New("api: the store's uploads come through this server: its base URL is required")
 	}
 	if cfg.UploadExpiry <= 0 {
 		cfg.UploadExpiry = 15 * time.Minute
@@ -173,8 +178,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Log = slog.Default()
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(),
+	s := &Server{cfg: cfg, presign: presign, mux: http.NewServeMux(), metrics: newMetrics(),
 		heavy: make(chan struct{}, maxHeavy), heavyBy: map[string]int{}}
+	s.multipart, _ = cfg.Store.(storage.Multiparter)
 	s.routes = s.table()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))

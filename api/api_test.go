@@ -24,9 +24,9 @@ import (
 	"github.com/sohoa/sohoa/api"
 	"github.com/sohoa/sohoa/catalog"
 	"github.com/sohoa/sohoa/internal/testenv"
+	"github.com/sohoa/sohoa/queue"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/local"
-	"github.com/sohoa/sohoa/workers"
 )
 
 // The offices the test tokens work for: office's operator owns env.code;
@@ -63,23 +63,24 @@ func newEnvWith(t testing.TB, edit func(*api.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(cat.Close)
-	st, err := local.Open(t.TempDir(), local.Options{Retention: storage.RetentionYears(1)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	rd := testenv.StartRedis(t)
-	q := workers.NewQueue(asynq.RedisClientOpt{Addr: rd.Addr}, 0)
+	q := queue.NewClient(asynq.RedisClientOpt{Addr: rd.Addr}, 0)
 	t.Cleanup(func() { q.Close() })
 
 	secret := make([]byte, 32)
 	rand.Read(secret)
-	// Listen first: upload URLs are addressed from BaseURL, which New
-	// needs before the server runs.
+	// Listen first: upload URLs are addressed from the server's base URL,
+	// which the store and New need before the server runs.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + l.Addr().String()
+	st, err := local.Open(t.TempDir(), local.Options{Retention: storage.RetentionYears(1),
+		UploadURL: base + api.UploadPath, URLSecret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := api.Config{Store: st, Catalog: cat, Queue: q, URLSecret: secret, BaseURL: base,
 		Log: slog.New(slog.NewTextHandler(t.Output(), nil))}
 	if edit != nil {

@@ -277,7 +277,7 @@ func (e *env) signedDossier(t *testing.T, pdf []byte) {
 	if _, err := e.cat.AddPage(ctx, e.code, catalog.Page{Position: 1, OriginalKey: orig, SHA256: sha(page), Size: int64(len(page))}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	key := "dossiers/" + e.code + "/" + sha(pdf) + ".pdf"
+	key := storage.SignedKey(e.code, sha(pdf))
 	if err := e.st.Put(ctx, key, bytes.NewReader(pdf), int64(len(pdf)), sha(pdf)); err != nil {
 		t.Fatal(err)
 	}

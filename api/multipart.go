@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,19 +8,13 @@ import (
 
 	"github.com/sohoa/sohoa/catalog"
 	"github.com/sohoa/sohoa/storage"
-	"github.com/sohoa/sohoa/storage/s3"
 )
 
-// Multiparter is storage that takes a page in parts a station can resume
-// after a dropped link (storage/s3). Only bytes that hash to the declared
-// SHA-256 reach the dossier's staging key, to be confirmed like a page
-// sent in one PUT.
-type Multiparter interface {
-	StartMultipart(ctx context.Context, scope, sha256hex string, size int64, contentType string) (s3.Multipart, error)
-	PresignPart(ctx context.Context, m s3.Multipart, n int, expiry time.Duration) (storage.Presigned, error)
-	UploadedParts(ctx context.Context, m s3.Multipart) ([]s3.Part, error)
-	CompleteMultipart(ctx context.Context, m s3.Multipart) error
-}
+// Resumable uploads of large pages, for a store that offers
+// storage.Multiparter: the station is handed the upload (its key and ID)
+// and a URL per part; after a dropped link it asks which parts arrived and
+// gets URLs for the rest; it completes the upload, and then confirms the
+// page as after a single PUT.
 
 // partURL is where one part goes.
 type partURL struct {
@@ -32,8 +25,8 @@ type partURL struct {
 // multipartState is what a station keeps of a resumable upload, and what
 // it is told on asking where one stands.
 type multipartState struct {
-	Multipart s3.Multipart `json:"multipart"`
-	Uploaded  []s3.Part    `json:"uploaded"`
+	Multipart storage.Multipart `json:"multipart"`
+	Uploaded  []storage.Part    `json:"uploaded"`
 	// Missing are the parts still to send, each with a fresh URL.
 	Missing []partURL  `json:"missing"`
 	Expires *time.Time `json:"expires,omitempty"`
@@ -42,7 +35,7 @@ type multipartState struct {
 // startMultipart answers an upload request that asked for parts.
 // The caller has checked that the store takes multipart uploads.
 func (s *Server) startMultipart(w http.ResponseWriter, r *http.Request, req uploadRequest, code, key string) {
-	m, err := s.cfg.Multipart.StartMultipart(r.Context(), code, req.SHA256, req.Size, req.ContentType)
+	m, err := s.multipart.StartMultipart(r.Context(), code, req.SHA256, req.Size, req.ContentType)
 	if errors.Is(err, storage.ErrExists) {
 		writeJSON(w, http.StatusOK, map[string]any{"key": key, "exists": true})
 		return
@@ -55,15 +48,15 @@ func (s *Server) startMultipart(w http.ResponseWriter, r *http.Request, req uplo
 }
 
 // partsState writes where upload m stands: parts held and URLs for the rest.
-func (s *Server) partsState(w http.ResponseWriter, r *http.Request, m s3.Multipart) {
-	held, err := s.cfg.Multipart.UploadedParts(r.Context(), m)
+func (s *Server) partsState(w http.ResponseWriter, r *http.Request, m storage.Multipart) {
+	held, err := s.multipart.UploadedParts(r.Context(), m)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	st := multipartState{Multipart: m, Uploaded: held, Missing: []partURL{}}
 	if st.Uploaded == nil {
-		st.Uploaded = []s3.Part{}
+		st.Uploaded = []storage.Part{}
 	}
 	have := map[int]bool{}
 	for _, p := range held {
@@ -73,7 +66,7 @@ func (s *Server) partsState(w http.ResponseWriter, r *http.Request, m s3.Multipa
 		if have[n] {
 			continue
 		}
-		p, err := s.cfg.Multipart.PresignPart(r.Context(), m, n, s.cfg.UploadExpiry)
+		p, err := s.multipart.PresignPart(r.Context(), m, n, s.cfg.UploadExpiry)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -87,38 +80,38 @@ func (s *Server) partsState(w http.ResponseWriter, r *http.Request, m s3.Multipa
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request, cl *catalog.Token) (s3.Multipart, bool) {
+func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request, cl *catalog.Token) (storage.Multipart, bool) {
 	var req struct {
 		Key      string `json:"key"`
 		UploadID string `json:"upload_id"`
 	}
 	if !readJSON(w, r, &req) {
-		return s3.Multipart{}, false
+		return storage.Multipart{}, false
 	}
 	// Uploads belong to an operator's dossier still open for pages, so
 	// one office cannot look into or finish another's.
 	d, ok := s.uploading(w, r, cl)
 	if !ok {
-		return s3.Multipart{}, false
+		return storage.Multipart{}, false
 	}
-	if s.cfg.Multipart == nil {
+	if s.multipart == nil {
 		problem(w, http.StatusNotFound, "this service's storage takes no multipart uploads")
-		return s3.Multipart{}, false
+		return storage.Multipart{}, false
 	}
 	if req.Key == "" || req.UploadID == "" || len(req.UploadID) > 1024 {
 		problem(w, http.StatusBadRequest, "key and upload_id of the multipart upload are required")
-		return s3.Multipart{}, false
+		return storage.Multipart{}, false
 	}
-	m, err := s3.ResumeMultipart(req.Key, req.UploadID)
+	m, err := storage.ResumeMultipart(req.Key, req.UploadID)
 	if err != nil {
 		problem(w, http.StatusBadRequest, err.Error())
-		return s3.Multipart{}, false
+		return storage.Multipart{}, false
 	}
 	// The key names the dossier the upload was started for; another
 	// dossier's route knows no such upload, whoever asks.
 	if m.Scope != d.Code {
 		problem(w, http.StatusNotFound, fmt.Sprintf("dossier %s has no multipart upload %s", d.Code, req.Key))
-		return s3.Multipart{}, false
+		return storage.Multipart{}, false
 	}
 	return m, true
 }
@@ -139,11 +132,11 @@ func (s *Server) multipartComplete(w http.ResponseWriter, r *http.Request, cl *c
 	if !ok {
 		return
 	}
-	err := s.cfg.Multipart.CompleteMultipart(r.Context(), m)
+	err := s.multipart.CompleteMultipart(r.Context(), m)
 	switch {
 	case err == nil, errors.Is(err, storage.ErrExists):
 		w.WriteHeader(http.StatusNoContent)
-	case errors.Is(err, s3.ErrIncomplete):
+	case errors.Is(err, storage.ErrIncomplete):
 		problem(w, http.StatusConflict, fmt.Sprintf("%v: ask which parts are missing and send them", err))
 	case errors.Is(err, storage.ErrHashMismatch):
 		problem(w, http.StatusUnprocessableEntity, "the parts do not hash to the declared SHA-256; nothing was stored, start again")

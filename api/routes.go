@@ -58,7 +58,7 @@ func (s *Server) table() []Route {
 		{"POST", "/v1/dossiers/{code}/verify", auditor, s.verify},
 		{"GET", "/v1/dossiers/{code}/trail", auditor, s.trail},
 		{"GET", "/metrics", admin, s.serveMetrics},
-		{"PUT", "/v1/uploads/{code}/{sha256}", nil, s.upload},
+		{"PUT", UploadPath + "{code}/{sha256}", nil, s.upload},
 		{"GET", "/v1/downloads/{code}/pdf", nil, s.download},
 		{"GET", "/openapi.json", nil, s.openAPI},
 		{"GET", "/healthz", nil, func(w http.ResponseWriter, _ *http.Request, _ *catalog.Token) { w.WriteHeader(http.StatusNoContent) }},

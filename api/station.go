@@ -315,7 +315,7 @@ func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request, cl *catal
 		writeJSON(w, http.StatusOK, resp)
 		return
 	}
-	if req.Multipart && s.cfg.Multipart == nil {
+	if req.Multipart && s.multipart == nil {
 		problem(w, http.StatusBadRequest, "this service's storage takes a page in one PUT; ask without multipart")
 		return
 	}
@@ -328,18 +328,14 @@ func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request, cl *catal
 		return
 	}
 	exp := time.Now().Add(s.cfg.UploadExpiry).UTC().Truncate(time.Second)
+	staged, err := storage.StagingKey(d.Code, sum)
 	var p storage.Presigned
-	if s.cfg.Presigner != nil {
-		staged, err := storage.StagingKey(d.Code, sum)
-		if err == nil {
-			p, err = s.cfg.Presigner.PresignPut(r.Context(), staged, req.Size, req.ContentType, sum, s.cfg.UploadExpiry)
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	} else {
-		p = s.signLocalUpload(d.Code, req, exp)
+	if err == nil {
+		p, err = s.presign.PresignPut(r.Context(), staged, req.Size, req.ContentType, sum, s.cfg.UploadExpiry)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	resp.Upload, resp.Expires = &p, &exp
 	writeJSON(w, http.StatusOK, resp)
@@ -603,7 +599,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request, _ *catalog.Token)
 		problem(w, http.StatusServiceUnavailable, "redis: "+err.Error())
 		return
 	}
-	if _, err := s.cfg.Store.List(ctx, "health/"); err != nil {
+	if _, err := s.cfg.Store.List(ctx, storage.HealthPrefix); err != nil {
 		problem(w, http.StatusServiceUnavailable, "storage: "+err.Error())
 		return
 	}

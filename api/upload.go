@@ -17,80 +17,16 @@ import (
 	"github.com/sohoa/sohoa/storage"
 )
 
-// The local store's uploads come to this server: a PUT to
-// /v1/uploads/CODE/SHA256?size=N&type=T&expires=UNIX&sig=HMAC, where the
-// HMAC (SHA-256, the server's URL secret) covers dossier, hash, size, type
-// and expiry, as a presigned S3 URL's signature does. The bytes go to the
-// dossier's staging key, never straight to the originals.
-
-func (s *Server) uploadSignature(code, sum string, size int64, ctype string, exp int64) string {
-	m := hmac.New(sha256.New, s.cfg.URLSecret)
-	fmt.Fprintf(m, "PUT\n%s\n%s\n%d\n%s\n%d", code, sum, size, ctype, exp)
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-func (s *Server) signLocalUpload(code string, u uploadRequest, exp time.Time) storage.Presigned {
-	sum := strings.ToLower(u.SHA256)
-	q := url.Values{}
-	q.Set("size", strconv.FormatInt(u.Size, 10))
-	q.Set("type", u.ContentType)
-	q.Set("expires", strconv.FormatInt(exp.Unix(), 10))
-	q.Set("sig", s.uploadSignature(code, sum, u.Size, u.ContentType, exp.Unix()))
-	h := http.Header{}
-	h.Set("Content-Type", u.ContentType)
-	h.Set("Content-Length", strconv.FormatInt(u.Size, 10))
-	return storage.Presigned{URL: s.cfg.BaseURL + "/v1/uploads/" + code + "/" + sum + "?" + q.Encode(), Method: http.MethodPut, Header: h}
-}
-
-// upload takes a page for the local store. The bytes must be exactly the
-// signed size and hash to the signed SHA-256, or nothing is stored.
+// upload takes a page sent to a URL the store signed when the store has
+// no server of its own (the local store): the store checks the signature
+// and keeps the bytes.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, _ *catalog.Token) {
-	if s.cfg.Presigner != nil {
+	us, ok := s.cfg.Store.(storage.UploadServer)
+	if !ok {
 		problem(w, http.StatusNotFound, "uploads go straight to object storage")
 		return
 	}
-	code, sum := r.PathValue("code"), strings.ToLower(r.PathValue("sha256"))
-	q := r.URL.Query()
-	size, err1 := strconv.ParseInt(q.Get("size"), 10, 64)
-	exp, err2 := strconv.ParseInt(q.Get("expires"), 10, 64)
-	ctype := q.Get("type")
-	if err1 != nil || err2 != nil ||
-		!hmac.Equal([]byte(q.Get("sig")), []byte(s.uploadSignature(code, sum, size, ctype, exp))) {
-		problem(w, http.StatusForbidden, "upload URL signature does not match")
-		return
-	}
-	if time.Now().Unix() > exp {
-		problem(w, http.StatusForbidden, "upload URL expired: ask for a new one")
-		return
-	}
-	if r.Header.Get("Content-Type") != ctype {
-		problem(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q, signed for %q", r.Header.Get("Content-Type"), ctype))
-		return
-	}
-	if r.ContentLength < 0 {
-		problem(w, http.StatusLengthRequired, fmt.Sprintf("send Content-Length: %d", size))
-		return
-	}
-	if r.ContentLength != size {
-		problem(w, http.StatusBadRequest, fmt.Sprintf("content length %d, signed for %d", r.ContentLength, size))
-		return
-	}
-	// The server's read timeout is for requests of a few KiB; a page on a
-	// commune's link may take minutes, so its own deadline is the URL's
-	// expiry: a page that trickles in is cut off then.
-	http.NewResponseController(w).SetReadDeadline(time.Unix(exp, 0).Add(time.Minute))
-	key, err := storage.StagingKey(code, sum)
-	if err != nil {
-		problem(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	err = s.cfg.Store.Put(r.Context(), key, http.MaxBytesReader(w, r.Body, size), size, sum)
-	switch {
-	case err == nil:
-		w.WriteHeader(http.StatusCreated)
-	case errors.Is(err, storage.ErrHashMismatch):
-		problem(w, http.StatusUnprocessableEntity, "uploaded bytes do not hash to the declared SHA-256; nothing was stored")
-	default:
+	if err := us.ServeUpload(w, r); err != nil {
 		s.fail(w, r, err)
 	}
 }

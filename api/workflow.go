@@ -7,11 +7,11 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/catalog"
 	"github.com/sohoa/sohoa/pipeline"
+	"github.com/sohoa/sohoa/storage"
 )
 
 // listReady pages through the dossiers ready for pickup, in the order they
@@ -94,7 +94,7 @@ func (s *Server) signedManifest(w http.ResponseWriter, r *http.Request, cl *cata
 	if !ok {
 		return d, nil, false
 	}
-	rc, err := s.cfg.Store.Get(r.Context(), strings.TrimSuffix(d.PDFKey, ".pdf")+".json")
+	rc, err := s.cfg.Store.Get(r.Context(), storage.SignedManifestKey(d.Code, d.PDFSHA256))
 	if err != nil {
 		s.fail(w, r, err)
 		return d, nil, false

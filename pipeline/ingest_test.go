@@ -1,10 +1,14 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -12,8 +16,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pipeline/pdf"
 	"github.com/sohoa/sohoa/pipeline/scan"
 )
 
@@ -277,5 +283,96 @@ func TestBadInputKeepsGoodPages(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "HS-BAD.json")); err != nil {
 		t.Errorf("manifest not written: %v", err)
+	}
+}
+
+// builderPage is a processed page without OCR: an 8×8 grey raster on an
+// inch-square page.
+func builderPage(name string) *Processed {
+	img := pdf.Image{Width: 8, Height: 8, BitsPerComponent: 8, ColorSpace: "DeviceGray", Data: bytes.Repeat([]byte{200}, 64)}
+	return &Processed{
+		Report: PageReport{Source: name, SourcePage: 1, SHA256: strings.Repeat("ab", 32)},
+		PDF:    pdf.Page{Width: 72, Height: 72, Image: img, Matrix: [6]float64{72, 0, 0, 72, 0, 0}},
+	}
+}
+
+// TestDossierBuilder: pages go into the PDF and the manifest in the order
+// added, numbered without gaps; a page that failed an earlier stage, or
+// that the PDF refuses, is listed as failed, saying why; a dossier whose
+// every page failed has no PDF. Timings are recorded only when asked for.
+func TestDossierBuilder(t *testing.T) {
+	need(t, "pdfinfo")
+	created := time.Date(2025, 1, 2, 10, 4, 5, 600, time.FixedZone("ICT", 7*3600))
+	var out bytes.Buffer
+	opt := Options{Code: "HS-BUILD-1", Lang: DefaultLang}
+	b, err := NewBuilder(&out, created, Tools{Sohoa: "test"}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := builderPage("b.png")
+	failed.Report.Error = "normalize: b.png: corrupt"
+	refused := builderPage("c.png")
+	refused.PDF.Width = 0
+	for _, p := range []*Processed{builderPage("a.png"), failed, refused, builderPage("d.png")} {
+		err := b.Add(p)
+		if (err != nil) != (p == refused) {
+			t.Errorf("Add(%s) = %v", p.Report.Source, err)
+		}
+	}
+	m, err := b.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Pages) != 2 || m.Pages[0].Source != "a.png" || m.Pages[0].Page != 1 || m.Pages[1].Source != "d.png" || m.Pages[1].Page != 2 {
+		t.Errorf("pages %+v, want a.png and d.png as pages 1 and 2", m.Pages)
+	}
+	if len(m.Failed) != 2 || m.Failed[0].Source != "b.png" || m.Failed[1].Source != "c.png" ||
+		m.Failed[0].Page != 0 || m.Failed[1].Page != 0 || !strings.HasPrefix(m.Failed[1].Error, StageAssemble+" c.png page 1: ") {
+		t.Errorf("failed %+v, want b.png and c.png, the latter failed in %s", m.Failed, StageAssemble)
+	}
+	if want := created.UTC().Truncate(time.Second); !m.Created.Equal(want) || m.Created.Location() != time.UTC || m.Code != opt.Code || m.Tools.Sohoa != "test" {
+		t.Errorf("manifest %s created %v (tools %+v), want %s created %v", m.Code, m.Created, m.Tools, opt.Code, want)
+	}
+	if m.Pages[0].Times.Assemble != 0 || m.Metadata != nil {
+		t.Errorf("untimed builder recorded %v ms, metadata %v", m.Pages[0].Times.Assemble, m.Metadata)
+	}
+	path := filepath.Join(t.TempDir(), "d.pdf")
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info := map[string]string{}
+	for _, l := range strings.Split(runTool(t, "pdfinfo", path), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok {
+			info[k] = strings.TrimSpace(v)
+		}
+	}
+	if info["Pages"] != "2" || info["Title"] != opt.Code {
+		t.Errorf("pdfinfo: %s pages, title %q; want 2 and %s", info["Pages"], info["Title"], opt.Code)
+	}
+	m.SetPDF("d.pdf", out.Bytes(), nil)
+	if sum := sha256.Sum256(out.Bytes()); m.PDF != "d.pdf" || m.PDFBytes != int64(out.Len()) || m.PDFHash != hex.EncodeToString(sum[:]) {
+		t.Errorf("SetPDF: %s %d %s", m.PDF, m.PDFBytes, m.PDFHash)
+	}
+
+	timed, err := NewBuilder(io.Discard, created, Tools{}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timed.Timed = true
+	p := builderPage("a.png")
+	if err := timed.Add(p); err != nil || p.Report.Times.Assemble <= 0 || p.Report.Page != 1 {
+		t.Errorf("timed Add: %v, report %+v; want page 1 with its assembly time", err, p.Report)
+	}
+
+	empty, err := NewBuilder(io.Discard, created, Tools{}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty.Add(failed)
+	if m, err := empty.Finish(); !errors.Is(err, ErrNoPages) || m == nil || len(m.Failed) != 1 {
+		t.Errorf("Finish with every page failed = %+v, %v; want the manifest and ErrNoPages", m, err)
+	}
+	if _, err := NewBuilder(io.Discard, created, Tools{}, Options{Code: "../x"}); err == nil {
+		t.Error("NewBuilder took the code ../x")
 	}
 }

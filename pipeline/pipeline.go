@@ -28,8 +28,10 @@
 //  8. sign: seal the PDF/A with the service center's PAdES signature, as
 //     an incremental update (package sign).
 //
-// The command line, and later the workers, call these stages; none of them
-// re-implements one.
+// The command line (Ingest) and the workers call these stages; none of them
+// re-implements one. Both make a dossier from its processed pages with one
+// Builder (dossier.go), which owns assembly and the manifest's content, so
+// a dossier made either way from the same pages is the same.
 package pipeline
 
 import (

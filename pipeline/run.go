@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ocr"
-	"github.com/sohoa/sohoa/pipeline/pdf"
 	"github.com/sohoa/sohoa/pipeline/scan"
 	"github.com/sohoa/sohoa/sign"
 )
@@ -44,32 +42,6 @@ type Options struct {
 type Event struct {
 	Done, Total int
 	Page        *PageReport
-}
-
-// Manifest describes a dossier: how it was made and every page in it.
-type Manifest struct {
-	Code     string    `json:"code"`
-	Created  time.Time `json:"created"`
-	Tools    Tools     `json:"tools"`
-	Options  Options   `json:"options"`
-	PDF      string    `json:"pdf,omitempty"`
-	PDFBytes int64     `json:"pdf_bytes,omitempty"`
-	PDFHash  string    `json:"pdf_sha256,omitempty"`
-	// Signature describes the seal the sign stage put on the PDF.
-	Signature *SignatureInfo `json:"signature,omitempty"`
-	Pages     []PageReport   `json:"pages"`
-	Failed    []PageReport   `json:"failed,omitempty"`
-	Seconds   float64        `json:"seconds"`
-}
-
-// SignatureInfo is the manifest's record of the dossier's signature.
-type SignatureInfo struct {
-	Signer   string  `json:"signer"`
-	Serial   string  `json:"serial"`
-	Issuer   string  `json:"issuer"`
-	Level    string  `json:"level"` // PAdES B-B, or B-T with a time-stamp
-	Location string  `json:"location,omitempty"`
-	MS       float64 `json:"ms"`
 }
 
 // Tools names what produced the dossier, so a result can be traced to the
@@ -180,7 +152,6 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 	if err != nil {
 		return nil, err
 	}
-	m := &Manifest{Code: opt.Code, Created: start.UTC().Truncate(time.Second), Tools: tools, Options: opt}
 
 	// Probe every file first: page counts for progress, and bad files
 	// known before any OCR time is spent.
@@ -189,10 +160,11 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		n    int
 	}
 	var jobs []job
+	var unreadable []PageReport
 	for _, path := range files {
 		f, err := scan.Open(path, scan.Options{MaxPixels: opt.MaxPixels})
 		if err != nil {
-			m.Failed = append(m.Failed, PageReport{Source: filepath.Base(path), Error: "normalize: " + err.Error()})
+			unreadable = append(unreadable, PageReport{Source: filepath.Base(path), Error: "normalize: " + err.Error()})
 			continue
 		}
 		for n := 1; n <= f.Pages; n++ {
@@ -209,10 +181,14 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		return nil, fmt.Errorf("create dossier PDF: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
-	w, err := NewDossierPDF(tmp, opt.Code, m.Created)
+	b, err := NewBuilder(tmp, start, tools, opt)
 	if err != nil {
 		tmp.Close()
 		return nil, err
+	}
+	b.Timed = true
+	for i := range unreadable {
+		b.Fail(&unreadable[i])
 	}
 
 	// Workers each own an OCR engine; results come back in any order and
@@ -288,36 +264,29 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 			return nil, ctx.Err()
 		}
 		done++
-		if p.Report.Error == "" {
-			t := time.Now()
-			p.Report.Page = len(m.Pages) + 1
-			if err := w.AddPage(p.PDF); err != nil {
-				p.Report.Error = fmt.Sprintf("%s %s page %d: %v", StageAssemble, p.Report.Source, p.Report.SourcePage, err)
-			}
-			p.Report.Times.Assemble = ms(time.Since(t))
-		}
-		if p.Report.Error != "" {
-			p.Report.Page = 0
-			m.Failed = append(m.Failed, p.Report)
-		} else {
-			m.Pages = append(m.Pages, p.Report)
-		}
+		// A page the PDF refuses is recorded as failed, as one that
+		// failed before; the others go on.
+		b.Add(p)
 		if progress != nil {
 			progress(Event{Done: done, Total: len(jobs), Page: &p.Report})
 		}
 	}
 	wg.Wait()
 
-	if len(m.Pages) > 0 {
-		if err := w.Close(); err != nil {
-			tmp.Close()
-			return nil, fmt.Errorf("%s: finish dossier PDF: %w", StageAssemble, err)
-		}
+	m, err := b.Finish()
+	switch {
+	case errors.Is(err, ErrNoPages): // every page failed: no PDF
+		tmp.Close()
+	case err != nil:
+		tmp.Close()
+		return nil, err
+	default:
 		if err := tmp.Close(); err != nil {
 			return nil, fmt.Errorf("%s: write dossier PDF: %w", StageAssemble, err)
 		}
+		var sig *SignatureInfo
 		if opt.Signer != nil {
-			if m.Signature, err = signFile(ctx, opt.Signer, tmp.Name()); err != nil {
+			if sig, err = signFile(ctx, opt.Signer, tmp.Name()); err != nil {
 				return nil, err
 			}
 		}
@@ -328,10 +297,7 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 		if err != nil {
 			return nil, fmt.Errorf("read back dossier PDF: %w", err)
 		}
-		sum := sha256.Sum256(data)
-		m.PDF, m.PDFBytes, m.PDFHash = filepath.Base(pdfPath), int64(len(data)), hex.EncodeToString(sum[:])
-	} else {
-		tmp.Close()
+		m.SetPDF(filepath.Base(pdfPath), data, sig)
 	}
 	m.Seconds = ms(time.Since(start)) / 1000
 	if err := writeManifest(filepath.Join(dir, opt.Code+".json"), m); err != nil {
@@ -387,14 +353,6 @@ func ProcessFile(ctx context.Context, f *scan.File, pages []int, eng *ocr.Engine
 		}
 	}
 	return nil
-}
-
-// NewDossierPDF starts the PDF/A of dossier code, dated created (the
-// moment the dossier was submitted, so that assembling it again gives the
-// same bytes).
-func NewDossierPDF(w io.Writer, code string, created time.Time) (*pdf.Writer, error) {
-	v := "sohoa " + Version()
-	return pdf.NewWriter(w, pdf.Info{Title: code, Creator: v, Producer: v, Created: created})
 }
 
 // Sign is the sign stage: it seals an assembled dossier PDF with an

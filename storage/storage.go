@@ -6,14 +6,16 @@
 // Store is the one interface the pipeline, the workers and the HTTP service
 // use. Each real implementation lives in its own folder (storage/local, the
 // embedded default; storage/s3, MinIO or any S3 with object lock) and passes
-// the one conformance suite in storage/storagetest.
+// the one conformance suite in storage/storagetest. What a store may offer
+// beyond it, uploads straight from scanner stations, is a small optional
+// interface of its own (upload.go) that callers find by type assertion.
+// Every object's name is computed in layout.go.
 package storage
 
 import (
 	"context"
 	"errors"
 	"io"
-	"net/http"
 	"time"
 )
 
@@ -70,15 +72,6 @@ type Info struct {
 	ModTime time.Time
 	// RetainUntil is when Delete stops refusing; zero for derived artefacts.
 	RetainUntil time.Time
-}
-
-// Presigned is a request a scanner station makes without credentials: a
-// Method (PUT) to URL with exactly Header, all of which the signature
-// covers, so the station cannot change size, type or declared hash.
-type Presigned struct {
-	URL    string      `json:"url"`
-	Method string      `json:"method"`
-	Header http.Header `json:"headers"`
 }
 
 // RetentionYears is the retention period of n years, the unit archives law

@@ -114,7 +114,7 @@ func pageWorker(t *testing.T, eng *ocr.Engine, original []byte) (*Worker, *count
 	}
 	cs := &countingStore{Store: st}
 	w := &Worker{cfg: Config{Store: cs, Lang: pipeline.DefaultLang, MaxPixels: scan.DefaultMaxPixels},
-		engines: make(chan *ocr.Engine, 1), settings: "test settings\n",
+		engines: make(chan *ocr.Engine, 1), digest: resultDigest("test settings\n"),
 		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	w.engines <- eng
 	return w, cs, catalog.Page{Position: 1, OriginalKey: okey, SHA256: sum}
@@ -135,16 +135,16 @@ func TestPageFramesResume(t *testing.T) {
 	}
 	defer eng.Close()
 	w, cs, pg := pageWorker(t, eng, tif)
-	key := resultKey(pg.SHA256, w.settings)
+	key := storage.PageResultKey(pg.SHA256, w.digest)
 	framesStored := func() int {
-		keys, err := cs.List(context.Background(), strings.TrimSuffix(key, ".json")+"-p")
-		if err != nil {
-			t.Fatal(err)
-		}
 		n := 0
-		for _, k := range keys {
-			if strings.HasSuffix(k, ".json") {
+		for i := 1; i <= frames; i++ {
+			_, err := cs.Stat(context.Background(), storage.PageFrameKey(pg.SHA256, w.digest, i))
+			switch {
+			case err == nil:
 				n++
+			case !errors.Is(err, storage.ErrNotFound):
+				t.Fatal(err)
 			}
 		}
 		return n
@@ -153,7 +153,7 @@ func TestPageFramesResume(t *testing.T) {
 	// Cancelled before it starts: no engine taken, nothing stored.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := w.processPage(ctx, pg, key, map[string]any{}); !errors.Is(err, context.Canceled) {
+	if _, _, err := w.processPage(ctx, pg, map[string]any{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled task: got %v, want context.Canceled", err)
 	}
 	if n := framesStored(); n != 0 || len(w.engines) != 1 {
@@ -164,7 +164,7 @@ func TestPageFramesResume(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	cs.reset(cancelAfter, cancel)
-	if _, _, err := w.processPage(ctx, pg, key, map[string]any{}); !errors.Is(err, context.Canceled) {
+	if _, _, err := w.processPage(ctx, pg, map[string]any{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("task cancelled after %d frames: got %v, want context.Canceled", cancelAfter, err)
 	}
 	if n := framesStored(); n != cancelAfter {
@@ -180,7 +180,7 @@ func TestPageFramesResume(t *testing.T) {
 	// The retry resumes: only the missing frames are processed.
 	cs.reset(0, nil)
 	detail := map[string]any{}
-	sum, _, err := w.processPage(context.Background(), pg, key, detail)
+	sum, _, err := w.processPage(context.Background(), pg, detail)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestPageFramesResume(t *testing.T) {
 		t.Fatalf("result has %d pages, want %d", len(res.Pages), frames)
 	}
 	for i, rp := range res.Pages {
-		if rp.Report.SourcePage != i+1 || rp.ImageKey != imageKey(key, i+1) {
+		if rp.Report.SourcePage != i+1 || rp.ImageKey != storage.PageImageKey(pg.SHA256, w.digest, i+1) {
 			t.Fatalf("result page %d is frame %d, image %s", i+1, rp.Report.SourcePage, rp.ImageKey)
 		}
 	}
@@ -206,7 +206,7 @@ func TestPageFramesResume(t *testing.T) {
 
 	// One uninterrupted run stores the same result.
 	w2, _, _ := pageWorker(t, eng, tif)
-	sum2, _, err := w2.processPage(context.Background(), pg, key, map[string]any{})
+	sum2, _, err := w2.processPage(context.Background(), pg, map[string]any{})
 	if err != nil {
 		t.Fatal(err)
 	}

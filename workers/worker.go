@@ -1,3 +1,16 @@
+// Package workers runs the pipeline as a service: asynq task handlers that
+// take a submitted dossier's pages from storage through the page stages,
+// assemble the dossier PDF once all of them are done, and sign it. The
+// tasks and the client that queues them are package queue's.
+//
+// The catalog (PostgreSQL) is the truth about what has been done; the
+// queue (Redis) only says what to do next. Every handler therefore starts
+// by asking the catalog where the dossier stands, does nothing when its
+// work is already recorded, writes its result under a key derived from
+// its input's hash (so doing it twice writes the same object), and makes
+// its work the dossier's with one forward status move that only one
+// worker can win. A task delivered twice, retried after a crash, or
+// re-queued by the reconciler after Redis lost its queues is harmless.
 package workers
 
 import (
@@ -22,6 +35,7 @@ import (
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pipeline"
 	"github.com/sohoa/sohoa/pipeline/scan"
+	"github.com/sohoa/sohoa/queue"
 	"github.com/sohoa/sohoa/sign"
 	"github.com/sohoa/sohoa/storage"
 )
@@ -41,7 +55,8 @@ type Config struct {
 	// Queues maps queue name to weight: desk work is served more often than
 	// bulk back-file work, without starving it.
 	Queues map[string]int
-	// MaxRetry bounds retries of a failing task (DefaultMaxRetry when 0).
+	// MaxRetry bounds retries of a failing task (queue.DefaultMaxRetry
+	// when 0).
 	MaxRetry int
 	// RetryDelay is the delay before the first retry, doubling after
 	// (default 10 s, at most 10 min).
@@ -69,13 +84,13 @@ var DefaultQueues = map[string]int{catalog.QueueDesk: 6, catalog.QueueBulk: 1}
 
 // Worker handles sohoa's tasks.
 type Worker struct {
-	cfg      Config
-	queue    *Queue
-	engines  chan *ocr.Engine
-	all      []*ocr.Engine
-	tools    pipeline.Tools
-	settings string // what, beside the input, decides a page result
-	log      *slog.Logger
+	cfg     Config
+	queue   *queue.Client
+	engines chan *ocr.Engine
+	all     []*ocr.Engine
+	tools   pipeline.Tools
+	digest  string // what, beside the original, decides a page result (resultDigest)
+	log     *slog.Logger
 }
 
 // New checks the configuration and loads one OCR engine per concurrent
@@ -94,7 +109,7 @@ func New(cfg Config) (*Worker, error) {
 		cfg.Queues = DefaultQueues
 	}
 	if cfg.MaxRetry <= 0 {
-		cfg.MaxRetry = DefaultMaxRetry
+		cfg.MaxRetry = queue.DefaultMaxRetry
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 10 * time.Second
@@ -125,7 +140,7 @@ func New(cfg Config) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{cfg: cfg, queue: NewQueue(cfg.Redis, cfg.MaxRetry), tools: tools, log: cfg.Log,
+	w := &Worker{cfg: cfg, queue: queue.NewClient(cfg.Redis, cfg.MaxRetry), tools: tools, log: cfg.Log,
 		engines: make(chan *ocr.Engine, cfg.Concurrency)}
 	var s strings.Builder
 	fmt.Fprintf(&s, "sohoa %s\ntesseract %s\nlang %s\nocr-dpi %d\nmax-pixels %d\n",
@@ -137,7 +152,7 @@ func New(cfg Config) (*Worker, error) {
 		skip := slices.Sorted(slices.Values(cfg.Skip))
 		fmt.Fprintf(&s, "skip %s\n", strings.Join(skip, ","))
 	}
-	w.settings = s.String()
+	w.digest = resultDigest(s.String())
 	for range cfg.Concurrency {
 		eng, err := ocr.NewEngine(cfg.Lang)
 		if err != nil {
@@ -179,9 +194,9 @@ func (w *Worker) Run(ctx context.Context) error {
 		LogLevel: asynq.WarnLevel,
 	})
 	mux := asynq.NewServeMux()
-	mux.HandleFunc(TypePage, w.handlePage)
-	mux.HandleFunc(TypeAssemble, w.handleAssemble)
-	mux.HandleFunc(TypeSign, w.handleSign)
+	mux.HandleFunc(queue.TypePage, w.handlePage)
+	mux.HandleFunc(queue.TypeAssemble, w.handleAssemble)
+	mux.HandleFunc(queue.TypeSign, w.handleSign)
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -208,17 +223,22 @@ func permanent(err error) bool {
 }
 
 // taskDossier decodes a task's payload into p and fetches the dossier it
-// names. A payload that does not decode, or names no dossier, can never
-// succeed: it is archived (SkipRetry), not retried.
-func (w *Worker) taskDossier(ctx context.Context, t *asynq.Task, p interface{ dossier() string }) (catalog.Dossier, error) {
+// names (code reads it from p). A payload that does not decode, or names
+// no dossier, can never succeed: it is archived (SkipRetry), not retried.
+func (w *Worker) taskDossier(ctx context.Context, t *asynq.Task, p any, code func() string) (catalog.Dossier, error) {
 	if err := json.Unmarshal(t.Payload(), p); err != nil {
 		return catalog.Dossier{}, fmt.Errorf("%s task payload: %v: %w", t.Type(), err, asynq.SkipRetry)
 	}
-	d, err := w.cfg.Catalog.Get(ctx, p.dossier())
+	d, err := w.cfg.Catalog.Get(ctx, code())
 	if errors.Is(err, catalog.ErrNotFound) {
 		return d, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	return d, err
+}
+
+// options are the pipeline options this worker makes dossier code with.
+func (w *Worker) options(code string) pipeline.Options {
+	return pipeline.Options{Code: code, Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels, Skip: w.cfg.Skip}
 }
 
 // recordContext is for recording a failure: the task's own context may be
@@ -235,8 +255,8 @@ func lastAttempt(ctx context.Context) bool {
 }
 
 func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
-	var p pageTask
-	d, err := w.taskDossier(ctx, t, &p)
+	var p queue.PageTask
+	d, err := w.taskDossier(ctx, t, &p, func() string { return p.Dossier })
 	if err != nil {
 		return err
 	}
@@ -262,7 +282,7 @@ func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
 		return w.assembleIfDone(ctx, d)
 	}
 
-	key := resultKey(pg.SHA256, w.settings)
+	key := storage.PageResultKey(pg.SHA256, w.digest)
 	detail := map[string]any{}
 	warnings := []string{}
 	info, err := w.cfg.Store.Stat(ctx, key)
@@ -275,7 +295,7 @@ func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
 			}
 		}
 	case errors.Is(err, storage.ErrNotFound):
-		info.SHA256, warnings, err = w.processPage(ctx, pg, key, detail)
+		info.SHA256, warnings, err = w.processPage(ctx, pg, detail)
 		if err != nil {
 			if permanent(err) || lastAttempt(ctx) {
 				if ferr := w.failPage(ctx, d, pg, err); ferr != nil {
@@ -301,13 +321,13 @@ func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
 }
 
 // processPage runs the page stages on the stored original and stores the
-// result under key, returning the result's SHA-256 and the pages'
-// warnings. A file of several frames is taken one frame at a time, each
-// frame's result stored (frameKey) as soon as it is made: memory holds one
-// decoded frame, not the file, and a task cancelled, timed out or killed
-// half-way is resumed by its retry from the frames stored instead of
-// redoing them.
-func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, detail map[string]any) (string, []string, error) {
+// result (storage.PageResultKey), returning the result's SHA-256 and the
+// pages' warnings. A file of several frames is taken one frame at a time,
+// each frame's result stored (storage.PageFrameKey) as soon as it is made:
+// memory holds one decoded frame, not the file, and a task cancelled,
+// timed out or killed half-way is resumed by its retry from the frames
+// stored instead of redoing them.
+func (w *Worker) processPage(ctx context.Context, pg catalog.Page, detail map[string]any) (string, []string, error) {
 	data, err := w.readOriginal(ctx, pg.OriginalKey, pg.SHA256)
 	if err != nil {
 		return "", nil, err
@@ -317,7 +337,7 @@ func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, d
 		return "", nil, err
 	}
 	res := &pageResult{Version: pageStageVersion, SHA256: pg.SHA256, Pages: make([]resultPage, f.Pages)}
-	todo, err := w.storedFrames(ctx, key, res)
+	todo, err := w.storedFrames(ctx, res)
 	if err != nil {
 		return "", nil, err
 	}
@@ -330,10 +350,9 @@ func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, d
 		if err != nil {
 			return "", nil, err
 		}
-		opt := pipeline.Options{Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels, Skip: w.cfg.Skip}
-		err = pipeline.ProcessFile(ctx, f, todo, eng, opt, func(p *pipeline.Processed) error {
+		err = pipeline.ProcessFile(ctx, f, todo, eng, w.options(""), func(p *pipeline.Processed) error {
 			times = append(times, p.Report.Times)
-			rp, err := w.storeFrame(ctx, key, p, data, f.Pages > 1)
+			rp, err := w.storeFrame(ctx, pg.SHA256, p, data, f.Pages > 1)
 			res.Pages[p.Report.SourcePage-1] = rp
 			return err
 		})
@@ -346,13 +365,22 @@ func (w *Worker) processPage(ctx context.Context, pg catalog.Page, key string, d
 	for _, rp := range res.Pages {
 		warnings = append(warnings, rp.Report.Warnings...)
 	}
-	b, sum := encodeResult(res)
-	if err := w.cfg.Store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), sum); err != nil {
+	sum, err := w.storeResult(ctx, res)
+	if err != nil {
 		return "", nil, err
 	}
-	w.dropFrames(ctx, key, f.Pages)
+	w.dropFrames(ctx, pg.SHA256, f.Pages)
 	detail["ms"] = times
 	return sum, warnings, nil
+}
+
+// storeResult stores an original's whole result and returns its SHA-256.
+func (w *Worker) storeResult(ctx context.Context, res *pageResult) (string, error) {
+	b, sum := encodeResult(res)
+	if err := w.cfg.Store.Put(ctx, storage.PageResultKey(res.SHA256, w.digest), bytes.NewReader(b), int64(len(b)), sum); err != nil {
+		return "", err
+	}
+	return sum, nil
 }
 
 // engine takes an OCR engine, unless ctx is done first. ctx is asked
@@ -372,13 +400,13 @@ func (w *Worker) engine(ctx context.Context) (*ocr.Engine, error) {
 // storedFrames fills res with the frames an earlier attempt stored and
 // returns the numbers of those still to do. A single-frame file has none
 // stored: its result is its only checkpoint.
-func (w *Worker) storedFrames(ctx context.Context, key string, res *pageResult) ([]int, error) {
+func (w *Worker) storedFrames(ctx context.Context, res *pageResult) ([]int, error) {
 	if len(res.Pages) == 1 {
 		return []int{1}, nil
 	}
 	var todo []int
 	for n := 1; n <= len(res.Pages); n++ {
-		rp, err := w.storedFrame(ctx, key, n, res.SHA256)
+		rp, err := w.storedFrame(ctx, res.SHA256, n)
 		if errors.Is(err, storage.ErrNotFound) {
 			todo = append(todo, n)
 			continue
@@ -394,8 +422,8 @@ func (w *Worker) storedFrames(ctx context.Context, key string, res *pageResult) 
 // storedFrame reads frame n's stored result. One that is not this frame's
 // cannot come from a partial write (stores show whole objects only), but
 // from damage: it counts as absent, to be made again.
-func (w *Worker) storedFrame(ctx context.Context, key string, n int, sum string) (*resultPage, error) {
-	fk := frameKey(key, n)
+func (w *Worker) storedFrame(ctx context.Context, sum string, n int) (*resultPage, error) {
+	fk := storage.PageFrameKey(sum, w.digest, n)
 	rc, err := w.cfg.Store.Get(ctx, fk)
 	if err != nil {
 		return nil, fmt.Errorf("frame %d result %s: %w", n, fk, err)
@@ -409,26 +437,26 @@ func (w *Worker) storedFrame(ctx context.Context, key string, n int, sum string)
 	return &fr.Pages[0], nil
 }
 
-// storeFrame stores what the PDF needs of one processed frame beside
-// the original: its image when the PDF cannot carry the original's bytes
-// (imageKey), and, for a file of several frames, the frame's result
-// (frameKey), after its image, so that a stored result always has its
-// image. Timings are left out: a frame processed twice stores the same
-// bytes.
-func (w *Worker) storeFrame(ctx context.Context, key string, p *pipeline.Processed, original []byte, checkpoint bool) (resultPage, error) {
+// storeFrame stores what the PDF needs of one processed frame of the
+// original with SHA-256 sum, beside its result: its image when the PDF
+// cannot carry the original's bytes (storage.PageImageKey), and, for a
+// file of several frames, the frame's result (storage.PageFrameKey), after
+// its image, so that a stored result always has its image. Timings are
+// left out: a frame processed twice stores the same bytes.
+func (w *Worker) storeFrame(ctx context.Context, sum string, p *pipeline.Processed, original []byte, checkpoint bool) (resultPage, error) {
 	n := p.Report.SourcePage
 	rp := resultPage{Report: p.Report, PDF: p.PDF}
 	rp.Report.Times = pipeline.StageTimes{}
 	if img := p.PDF.Image.Data; !bytes.Equal(img, original) {
-		rp.ImageKey = imageKey(key, n)
+		rp.ImageKey = storage.PageImageKey(sum, w.digest, n)
 		if err := w.cfg.Store.Put(ctx, rp.ImageKey, bytes.NewReader(img), int64(len(img)), sha256Hex(img)); err != nil {
 			return rp, fmt.Errorf("store frame %d image: %w", n, err)
 		}
 	}
 	rp.PDF.Image.Data = nil
 	if checkpoint {
-		b, sum := encodeResult(&pageResult{Version: pageStageVersion, SHA256: p.Report.SHA256, Pages: []resultPage{rp}})
-		if err := w.cfg.Store.Put(ctx, frameKey(key, n), bytes.NewReader(b), int64(len(b)), sum); err != nil {
+		b, bsum := encodeResult(&pageResult{Version: pageStageVersion, SHA256: sum, Pages: []resultPage{rp}})
+		if err := w.cfg.Store.Put(ctx, storage.PageFrameKey(sum, w.digest, n), bytes.NewReader(b), int64(len(b)), bsum); err != nil {
 			return rp, fmt.Errorf("store frame %d result: %w", n, err)
 		}
 	}
@@ -440,10 +468,11 @@ func (w *Worker) storeFrame(ctx context.Context, key string, p *pipeline.Process
 // stay; the result names them. A frame left behind (the store failed) is
 // harmless: the next run over the same original finds the whole result
 // first.
-func (w *Worker) dropFrames(ctx context.Context, key string, n int) {
+func (w *Worker) dropFrames(ctx context.Context, sum string, n int) {
 	for i := 1; n > 1 && i <= n && ctx.Err() == nil; i++ {
-		if err := w.cfg.Store.Delete(ctx, frameKey(key, i)); err != nil && !errors.Is(err, storage.ErrNotFound) {
-			w.log.Warn("remove frame result", "key", frameKey(key, i), "err", err)
+		key := storage.PageFrameKey(sum, w.digest, i)
+		if err := w.cfg.Store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			w.log.Warn("remove frame result", "key", key, "err", err)
 		}
 	}
 }
@@ -500,8 +529,8 @@ func (w *Worker) assembleIfDone(ctx context.Context, d catalog.Dossier) error {
 }
 
 func (w *Worker) handleAssemble(ctx context.Context, t *asynq.Task) (err error) {
-	var p dossierTask
-	d, err := w.taskDossier(ctx, t, &p)
+	var p queue.DossierTask
+	d, err := w.taskDossier(ctx, t, &p, func() string { return p.Dossier })
 	if err != nil {
 		return err
 	}
@@ -542,11 +571,11 @@ func (w *Worker) handleAssemble(ctx context.Context, t *asynq.Task) (err error) 
 		}
 		return nil
 	}
-	created := d.SubmittedAt.UTC().Truncate(time.Second)
-	key := assembledKey(d.Code, created.Format(time.RFC3339), results)
+	digest := assembledDigest(d.Code, submitted(d).Format(time.RFC3339), results)
+	key := storage.AssembledKey(d.Code, digest)
 	info, err := w.cfg.Store.Stat(ctx, key)
 	if errors.Is(err, storage.ErrNotFound) {
-		info, err = w.assemble(ctx, d, created, pages, key)
+		info, err = w.assemble(ctx, d, pages, digest)
 	}
 	if err != nil {
 		return err
@@ -559,9 +588,15 @@ func (w *Worker) handleAssemble(ctx context.Context, t *asynq.Task) (err error) 
 	return w.queue.Sign(ctx, d)
 }
 
-// assemble writes the dossier PDF/A from the stored page results, one
-// page's image in memory at a time, to a temporary file, then stores it.
-func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, created time.Time, pages []catalog.Page, key string) (storage.Info, error) {
+// submitted is the date d's PDF carries: its submission, to the second,
+// so that assembling it again gives the same bytes.
+func submitted(d catalog.Dossier) time.Time { return d.SubmittedAt.UTC().Truncate(time.Second) }
+
+// assemble makes the dossier from the stored page results with the
+// pipeline's Builder, one page's image in memory at a time: its PDF/A, to
+// a temporary file and then storage.AssembledKey(d.Code, digest), and its
+// manifest, for the sign stage to complete (storage.AssembledManifestKey).
+func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, pages []catalog.Page, digest string) (storage.Info, error) {
 	tmp, err := os.CreateTemp("", "sohoa-assemble-*.pdf")
 	if err != nil {
 		return storage.Info{}, err
@@ -569,11 +604,10 @@ func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, created time.T
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	h := sha256.New()
-	pw, err := pipeline.NewDossierPDF(io.MultiWriter(tmp, h), d.Code, created)
+	b, err := pipeline.NewBuilder(io.MultiWriter(tmp, h), submitted(d), w.tools, w.options(d.Code))
 	if err != nil {
 		return storage.Info{}, err
 	}
-	var reports []pipeline.PageReport
 	for _, pg := range pages {
 		res, err := w.readResult(ctx, pg.ResultKey)
 		if err != nil {
@@ -589,19 +623,17 @@ func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, created time.T
 			if err != nil {
 				return storage.Info{}, fmt.Errorf("%s page %d: %w", pipeline.StageAssemble, pg.Position, err)
 			}
-			r := rp.Report
-			r.Page = len(reports) + 1
-			r.Source = pg.OriginalKey
-			reports = append(reports, r)
-			page := rp.PDF
-			page.Image.Data = img
-			if err := pw.AddPage(page); err != nil {
-				return storage.Info{}, fmt.Errorf("%s page %d: %w", pipeline.StageAssemble, pg.Position, err)
+			p := &pipeline.Processed{Report: rp.Report, PDF: rp.PDF}
+			p.Report.Source = pg.OriginalKey
+			p.PDF.Image.Data = img
+			if err := b.Add(p); err != nil {
+				return storage.Info{}, fmt.Errorf("dossier page %d: %w", pg.Position, err)
 			}
 		}
 	}
-	if err := pw.Close(); err != nil {
-		return storage.Info{}, fmt.Errorf("%s: %w", pipeline.StageAssemble, err)
+	m, err := b.Finish()
+	if err != nil {
+		return storage.Info{}, err
 	}
 	size, err := tmp.Seek(0, io.SeekCurrent)
 	if err != nil {
@@ -610,17 +642,51 @@ func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, created time.T
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return storage.Info{}, err
 	}
-	// The page reports go first: a stored PDF means its reports are
-	// stored too, for the manifest the sign stage writes.
-	b, _ := json.Marshal(reports)
-	if err := w.cfg.Store.Put(ctx, reportsKey(key), bytes.NewReader(b), int64(len(b)), sha256Hex(b)); err != nil {
+	// The manifest goes first: a stored PDF means its manifest is stored
+	// too, for the sign stage.
+	mb, err := json.Marshal(m)
+	if err != nil {
 		return storage.Info{}, err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
+	if err := w.cfg.Store.Put(ctx, storage.AssembledManifestKey(d.Code, digest), bytes.NewReader(mb), int64(len(mb)), sha256Hex(mb)); err != nil {
+		return storage.Info{}, err
+	}
+	key, sum := storage.AssembledKey(d.Code, digest), hex.EncodeToString(h.Sum(nil))
 	if err := w.cfg.Store.Put(ctx, key, tmp, size, sum); err != nil {
 		return storage.Info{}, err
 	}
 	return storage.Info{Key: key, Size: size, SHA256: sum}, nil
+}
+
+// assembledManifest reads the manifest assembly stored beside d's PDF.
+// A dossier assembled by a sohoa that stored only the page reports there
+// (assemble-1) is assembled again, from the same page results and with
+// the same date, which stores its manifest.
+func (w *Worker) assembledManifest(ctx context.Context, d catalog.Dossier) (*pipeline.Manifest, error) {
+	code, digest, err := storage.ParseAssembledKey(d.AssembledKey)
+	if err != nil || code != d.Code {
+		return nil, fmt.Errorf("assembled PDF of dossier %s: %w", d.Code, errors.Join(err, storage.ErrBadKey))
+	}
+	mkey := storage.AssembledManifestKey(code, digest)
+	b, err := w.readAll(ctx, mkey)
+	if errors.Is(err, storage.ErrNotFound) {
+		pages, perr := w.cfg.Catalog.Pages(ctx, d.Code)
+		if perr != nil {
+			return nil, perr
+		}
+		if _, err := w.assemble(ctx, d, pages, digest); err != nil {
+			return nil, err
+		}
+		b, err = w.readAll(ctx, mkey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", mkey, err)
+	}
+	var m pipeline.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", mkey, err)
+	}
+	return &m, nil
 }
 
 func (w *Worker) readResult(ctx context.Context, key string) (*pageResult, error) {
@@ -649,13 +715,17 @@ func (w *Worker) readAll(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (w *Worker) handleSign(ctx context.Context, t *asynq.Task) error {
-	var p dossierTask
-	d, err := w.taskDossier(ctx, t, &p)
+	var p queue.DossierTask
+	d, err := w.taskDossier(ctx, t, &p, func() string { return p.Dossier })
 	if err != nil {
 		return err
 	}
 	if d.Status != catalog.Assembled {
 		return nil
+	}
+	m, err := w.assembledManifest(ctx, d)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pipeline.StageSign, err)
 	}
 	data, err := w.readAll(ctx, d.AssembledKey)
 	if err != nil {
@@ -669,12 +739,13 @@ func (w *Worker) handleSign(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	sum := sha256Hex(signed)
-	key := signedKey(d.Code, sum)
+	key := storage.SignedKey(d.Code, sum)
 	if err := w.cfg.Store.Put(ctx, key, bytes.NewReader(signed), int64(len(signed)), sum); err != nil {
 		return err
 	}
-	mkey := manifestKey(d.Code, sum)
-	if err := w.putManifest(ctx, d, key, signed, sig, mkey); err != nil {
+	m.SetPDF(key, signed, sig)
+	mkey := storage.SignedManifestKey(d.Code, sum)
+	if err := w.putManifest(ctx, mkey, m); err != nil {
 		return err
 	}
 	err = w.cfg.Catalog.MoveWith(ctx, d.Code, catalog.DossierMove{From: catalog.Assembled, To: catalog.Signed,
@@ -696,7 +767,7 @@ func (w *Worker) handleSign(ctx context.Context, t *asynq.Task) error {
 // sweepSigned removes signed PDFs an earlier attempt stored but never
 // recorded (it died between the two).
 func (w *Worker) sweepSigned(ctx context.Context, code string, keep ...string) {
-	keys, err := w.cfg.Store.List(ctx, fmt.Sprintf("dossiers/%s/signed-", code))
+	keys, err := w.cfg.Store.List(ctx, storage.SignedPrefix(code))
 	if err != nil {
 		return
 	}
@@ -718,20 +789,12 @@ func (w *Worker) failDossier(ctx context.Context, d catalog.Dossier, from catalo
 }
 
 // putManifest stores the dossier's manifest beside its signed PDF: the
-// same record sohoa ingest writes, from the page reports assembly stored.
-func (w *Worker) putManifest(ctx context.Context, d catalog.Dossier, key string, signed []byte, sig *pipeline.SignatureInfo, mkey string) error {
-	m := pipeline.Manifest{Code: d.Code, Created: d.SubmittedAt.UTC().Truncate(time.Second), Tools: w.tools,
-		Options: pipeline.Options{Code: d.Code, Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels, Skip: w.cfg.Skip},
-		PDF:     key, PDFBytes: int64(len(signed)), PDFHash: sha256Hex(signed), Signature: sig}
-	b, err := w.readAll(ctx, reportsKey(d.AssembledKey))
+// record sohoa ingest writes, as the Builder made it at assembly and the
+// sign stage completed it.
+func (w *Worker) putManifest(ctx context.Context, key string, m *pipeline.Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return fmt.Errorf("%s: page reports: %w", pipeline.StageSign, err)
-	}
-	if err := json.Unmarshal(b, &m.Pages); err != nil {
-		return fmt.Errorf("%s: page reports %s: %w", pipeline.StageSign, reportsKey(d.AssembledKey), err)
-	}
-	if b, err = json.MarshalIndent(m, "", "  "); err != nil {
 		return err
 	}
-	return w.cfg.Store.Put(ctx, mkey, bytes.NewReader(b), int64(len(b)), sha256Hex(b))
+	return w.cfg.Store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), sha256Hex(b))
 }

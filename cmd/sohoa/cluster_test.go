@@ -376,7 +376,7 @@ func (c *cluster) checkOnce(code string, pages int) {
 		}
 		// One result per original: a page processed twice would have
 		// left two different results beside each other.
-		keys, err := c.store.List(ctx, fmt.Sprintf("results/pages/%s/%s/", p.SHA256[:2], p.SHA256))
+		keys, err := c.store.List(ctx, storage.PageResultsPrefix(p.SHA256))
 		if err != nil {
 			c.t.Fatal(err)
 		}
@@ -394,7 +394,7 @@ func (c *cluster) checkOnce(code string, pages int) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	signed, err := c.store.List(ctx, "dossiers/"+code+"/signed-")
+	signed, err := c.store.List(ctx, storage.SignedPrefix(code))
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -113,13 +113,13 @@ func TestServiceMultipartResume(t *testing.T) {
 	if st := c.call("POST", "/v1/dossiers/"+code+"/uploads/multipart/complete", ref, nil); st != http.StatusNoContent {
 		t.Fatalf("complete: %d", st)
 	}
-	if _, err := c.store.Stat(context.Background(), "originals/"+sum[:2]+"/"+sum); err == nil {
+	if _, err := c.store.Stat(context.Background(), originalKey(t, sum)); err == nil {
 		t.Error("the completed upload is an original before the page was confirmed")
 	}
 	if st := c.call("POST", "/v1/dossiers/"+code+"/pages", map[string]any{"position": 1, "sha256": sum}, nil); st != http.StatusOK {
 		t.Fatalf("confirm: %d", st)
 	}
-	info, err := c.store.Stat(context.Background(), "originals/"+sum[:2]+"/"+sum)
+	info, err := c.store.Stat(context.Background(), originalKey(t, sum))
 	if err != nil || info.Size != int64(len(data)) || info.SHA256 != sum || info.RetainUntil.IsZero() {
 		t.Errorf("original after multipart: %+v, %v", info, err)
 	}
@@ -137,7 +137,7 @@ func TestServiceMultipartResume(t *testing.T) {
 	if st := c.call("POST", "/v1/dossiers/"+code+"/uploads/multipart/complete", map[string]any{"key": f.Multipart.Key, "upload_id": f.Multipart.UploadID}, nil); st != http.StatusUnprocessableEntity {
 		t.Errorf("complete of forged parts: %d, want 422", st)
 	}
-	if _, err := c.store.Stat(context.Background(), "originals/"+declared[:2]+"/"+declared); err == nil {
+	if _, err := c.store.Stat(context.Background(), originalKey(t, declared)); err == nil {
 		t.Error("forged parts were stored as an original")
 	}
 
@@ -148,4 +148,14 @@ func TestServiceMultipartResume(t *testing.T) {
 		t.Fatalf("dossier ended %s: %+v", d.Status, d)
 	}
 	c.checkOnce(code, 1)
+}
+
+// originalKey is where the original with SHA-256 sum is kept.
+func originalKey(t *testing.T, sum string) string {
+	t.Helper()
+	k, err := storage.OriginalKey(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/sohoa/sohoa/internal/redact"
 	"github.com/sohoa/sohoa/pipeline"
 	"github.com/sohoa/sohoa/pipeline/scan"
+	"github.com/sohoa/sohoa/queue"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/local"
 	"github.com/sohoa/sohoa/storage/s3"
@@ -112,28 +113,30 @@ func (c *serviceConfig) redis() asynq.RedisConnOpt {
 	return opt
 }
 
-// open connects to the catalog (applying migrations) and storage.
-func (c *serviceConfig) open(ctx context.Context) (*catalog.Catalog, storage.Store, *s3.Store, error) {
+// open connects to the catalog (applying migrations) and storage. A local
+// store signs station uploads under uploadURL with secret (serve; a
+// worker passes neither): it has no server of its own to take them.
+func (c *serviceConfig) open(ctx context.Context, uploadURL string, secret []byte) (*catalog.Catalog, storage.Store, error) {
 	cat, err := catalog.Open(ctx, c.postgres)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("catalog (SOHOA_POSTGRES_DSN): %w", redact.Error(err, c.postgres))
+		return nil, nil, fmt.Errorf("catalog (SOHOA_POSTGRES_DSN): %w", redact.Error(err, c.postgres))
 	}
 	retention := storage.RetentionYears(c.retentionYears)
 	if c.storageKind == "local" {
-		st, err := local.Open(c.storageDir, local.Options{Retention: retention})
+		st, err := local.Open(c.storageDir, local.Options{Retention: retention, UploadURL: uploadURL, URLSecret: secret})
 		if err != nil {
 			cat.Close()
-			return nil, nil, nil, fmt.Errorf("storage (SOHOA_STORAGE_DIR): %w", err)
+			return nil, nil, fmt.Errorf("storage (SOHOA_STORAGE_DIR): %w", err)
 		}
-		return cat, st, nil, nil
+		return cat, st, nil
 	}
 	st, err := s3.New(ctx, s3.Config{Endpoint: c.s3Endpoint, AccessKey: c.s3AccessKey, SecretKey: c.s3SecretKey,
 		Secure: c.s3Secure, OriginalsBucket: c.originalsBucket, DerivedBucket: c.derivedBucket, Retention: retention})
 	if err != nil {
 		cat.Close()
-		return nil, nil, nil, fmt.Errorf("storage (SOHOA_S3_ENDPOINT): %w", redact.Error(err, c.s3Endpoint))
+		return nil, nil, fmt.Errorf("storage (SOHOA_S3_ENDPOINT): %w", redact.Error(err, c.s3Endpoint))
 	}
-	return cat, st, st, nil
+	return cat, st, nil
 }
 
 func logger() *slog.Logger {
@@ -211,20 +214,17 @@ func serve(ctx context.Context, args []string) (err error) {
 	hookURLs := splitList(hooks)
 	hookSecret := []byte(os.Getenv("SOHOA_WEBHOOK_SECRET"))
 	log := logger()
-	cat, st, s3st, err := c.open(ctx)
+	cat, st, err := c.open(ctx, strings.TrimSuffix(baseURL, "/")+api.UploadPath, secret)
 	if err != nil {
 		return err
 	}
 	defer cat.Close()
-	q := workers.NewQueue(c.redis(), 0)
+	q := queue.NewClient(c.redis(), 0)
 	defer q.Close()
 	in := asynq.NewInspector(c.redis())
 	defer in.Close()
 	cfg := api.Config{Store: st, Catalog: cat, Queue: q, URLSecret: secret, BaseURL: baseURL, Inspector: in, Log: log,
 		StagingTTL: stagingTTL, OfficeQuota: quota, MaxDossierPages: dossierPages}
-	if s3st != nil {
-		cfg.Presigner, cfg.Multipart = s3st, s3st
-	}
 	if roots != "" {
 		pem, err := os.ReadFile(roots)
 		if err != nil {
@@ -281,7 +281,7 @@ func worker(ctx context.Context, args []string) (err error) {
 	fs.StringVar(&cfg.Name, "name", os.Getenv("SOHOA_WORKER_NAME"), "this worker's name in the catalog's events ($SOHOA_WORKER_NAME; default worker HOST:PID)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", envInt("SOHOA_CONCURRENCY", runtime.NumCPU()), "tasks run at once, one Tesseract each ($SOHOA_CONCURRENCY)")
 	fs.StringVar(&queues, "queues", envOr("SOHOA_QUEUES", "desk=6,bulk=1"), "queues and their weights ($SOHOA_QUEUES)")
-	fs.IntVar(&cfg.MaxRetry, "max-retry", envInt("SOHOA_MAX_RETRY", workers.DefaultMaxRetry), "retries of a failing task before its page or dossier is failed ($SOHOA_MAX_RETRY)")
+	fs.IntVar(&cfg.MaxRetry, "max-retry", envInt("SOHOA_MAX_RETRY", queue.DefaultMaxRetry), "retries of a failing task before its page or dossier is failed ($SOHOA_MAX_RETRY)")
 	fs.DurationVar(&cfg.RetryDelay, "retry-delay", envDuration("SOHOA_RETRY_DELAY", 10*time.Second), "delay before the first retry, doubling after ($SOHOA_RETRY_DELAY)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration("SOHOA_SHUTDOWN_TIMEOUT", time.Minute), "on SIGTERM, time running tasks get before they go back to the queue ($SOHOA_SHUTDOWN_TIMEOUT)")
 	fs.DurationVar(&cfg.ReconcileEvery, "reconcile-every", envDuration("SOHOA_RECONCILE_EVERY", time.Minute), "how often to re-queue work the queue lost ($SOHOA_RECONCILE_EVERY)")
@@ -313,7 +313,7 @@ func worker(ctx context.Context, args []string) (err error) {
 	if cfg.Signer, err = loadSigner(); err != nil {
 		return err
 	}
-	cat, st, _, err := c.open(ctx)
+	cat, st, err := c.open(ctx, "", nil)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,6 @@
 // Package local is the filesystem Store, the embedded default that lets
-// sohoa run on one desk PC with no server.
+// sohoa run on one desk PC with no server. Stations upload to it through
+// the service that holds it (upload.go).
 //
 // Layout under the root directory:
 //
@@ -43,18 +44,33 @@ import (
 type Options struct {
 	// Retention is how long originals are kept undeletable.
 	Retention time.Duration
-	// Now is the clock retention is judged by; time.Now when nil (tests set it).
+	// Now is the clock retention and upload URLs are judged by; time.Now
+	// when nil (tests set it).
 	Now func() time.Time
+	// UploadURL and URLSecret let scanner stations upload pages
+	// (upload.go): URLs under UploadURL, where the service that serves
+	// ServeUpload is reached (for sohoa serve, its base URL and
+	// /v1/uploads/), signed with URLSecret (at least 32 bytes, the same
+	// for every process that serves them). Without them PresignPut
+	// refuses: a worker's store needs neither.
+	UploadURL string
+	URLSecret []byte
 }
 
 // Store keeps objects in a directory tree. Safe for concurrent use by
 // goroutines and by processes sharing the directory.
 type Store struct {
-	root string
-	opts Options
+	root    string
+	opts    Options
+	uploads *uploads // nil: no upload URLs
 }
 
-var _ storage.Store = (*Store)(nil)
+// The capabilities the service asks a store for (storage/upload.go).
+var (
+	_ storage.Store        = (*Store)(nil)
+	_ storage.Presigner    = (*Store)(nil)
+	_ storage.UploadServer = (*Store)(nil)
+)
 
 // sidecar is the JSON kept beside each object in meta/.
 type sidecar struct {
@@ -70,12 +86,16 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.Retention < 0 {
 		return nil, fmt.Errorf("open local store %s: negative retention %v", dir, opts.Retention)
 	}
+	up, err := newUploads(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open local store %s: %w", dir, err)
+	}
 	for _, sub := range []string{"data", "meta", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, fmt.Errorf("open local store: %w", err)
 		}
 	}
-	return &Store{root: dir, opts: opts}, nil
+	return &Store{root: dir, opts: opts, uploads: up}, nil
 }
 
 // dataPath and metaPath take only keys that passed storage.CheckKey.

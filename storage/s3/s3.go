@@ -1,7 +1,8 @@
 // Package s3 is the Store on MinIO (or any S3 with object lock), for the
 // service deployment where workers on several machines share one archive.
 //
-// Layout: two buckets, the object key used unchanged as the object name.
+// Layout: two buckets, the object key (storage's layout) used unchanged as
+// the object name.
 //
 //   - Originals bucket (created with object lock, hence versioning): only
 //     keys under storage.OriginalsPrefix. Every object carries a
@@ -57,7 +58,12 @@ type Store struct {
 	cfg Config
 }
 
-var _ storage.Store = (*Store)(nil)
+// The capabilities the service asks a store for (storage/upload.go).
+var (
+	_ storage.Store       = (*Store)(nil)
+	_ storage.Presigner   = (*Store)(nil)
+	_ storage.Multiparter = (*Store)(nil)
+)
 
 // New connects and makes sure both buckets exist; an existing originals
 // bucket without object lock is refused, since it would not protect them.
@@ -263,27 +269,16 @@ func (s *Store) Delete(ctx context.Context, key string) (err error) {
 	return mapErr(s.c.RemoveObject(ctx, s.bucket(key), key, opts))
 }
 
-// Presigned is storage.Presigned.
-type Presigned = storage.Presigned
-
-// PresignPut lets a scanning station upload one page straight to its
-// staging key (storage.StagingKey), where it waits for the station's
-// confirmation: only the service, after checking the bytes, makes an
-// original of it (Put under the original's key). The signature covers
-// Content-Length, Content-Type and the x-amz-checksum-sha256, so MinIO
-// refuses other bytes; a request that changes or drops any of them fails
-// the signature check.
-func (s *Store) PresignPut(ctx context.Context, key string, size int64, contentType, sha256hex string, expiry time.Duration) (_ Presigned, err error) {
+// PresignPut implements storage.Presigner: a station uploads one page
+// straight to its staging key. The signature covers Content-Length,
+// Content-Type and the x-amz-checksum-sha256, so MinIO refuses other
+// bytes; a request that changes or drops any of them fails the signature
+// check.
+func (s *Store) PresignPut(ctx context.Context, key string, size int64, contentType, sha256hex string, expiry time.Duration) (_ storage.Presigned, err error) {
 	defer wrap(&err, "presign put", key)
-	_, h, err := storage.ParseStagingKey(key)
+	_, h, err := storage.CheckPresignPut(key, size, maxSinglePut, contentType, sha256hex)
 	if err != nil {
-		return Presigned{}, fmt.Errorf("%w: stations upload only to staging", err)
-	}
-	if strings.ToLower(sha256hex) != h {
-		return Presigned{}, fmt.Errorf("%w: declared %s, key names %s", storage.ErrHashMismatch, sha256hex, h)
-	}
-	if size < 0 || size > maxSinglePut || contentType == "" {
-		return Presigned{}, fmt.Errorf("need a size in [0, %d] and a content type, got %d and %q", int64(maxSinglePut), size, contentType)
+		return storage.Presigned{}, err
 	}
 	raw, _ := hex.DecodeString(h)
 	hdr := http.Header{}
@@ -293,9 +288,9 @@ func (s *Store) PresignPut(ctx context.Context, key string, size int64, contentT
 	hdr.Set("X-Amz-Meta-Sha256", h)
 	u, err := s.c.PresignHeader(ctx, http.MethodPut, s.cfg.DerivedBucket, key, expiry, nil, hdr)
 	if err != nil {
-		return Presigned{}, err
+		return storage.Presigned{}, err
 	}
-	return Presigned{URL: u.String(), Method: http.MethodPut, Header: hdr}, nil
+	return storage.Presigned{URL: u.String(), Method: http.MethodPut, Header: hdr}, nil
 }
 
 // mapErr turns the server's answers callers act on into storage's sentinels.

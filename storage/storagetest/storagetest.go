@@ -1,6 +1,8 @@
 // Package storagetest is the conformance suite every storage.Store
 // implementation passes: one behaviour, checked once, for the filesystem
-// store and the MinIO store alike.
+// store and the MinIO store alike, including the upload capabilities
+// (storage.Presigner, storage.Multiparter) of the stores that offer them
+// (upload.go).
 package storagetest
 
 import (
@@ -20,7 +22,10 @@ import (
 )
 
 // Run runs the suite. open returns an empty Store whose originals have a
-// retention of at least an hour; it is called once per subtest.
+// retention of at least an hour; it is called once per subtest. A store
+// whose upload URLs lead to a server (storage.UploadServer) comes with
+// that server running. The tests of a capability the store does not offer
+// are skipped, saying so.
 func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 	tests := []struct {
 		name string
@@ -35,6 +40,14 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"BadKeys", testBadKeys},
 		{"ConcurrentOriginal", testConcurrentOriginal},
 		{"Large", testLarge},
+		{"PresignPut", presigner(testPresignPut)},
+		{"PresignExpires", presigner(testPresignExpires)},
+		{"MultipartResume", multiparter(testMultipartResume)},
+		{"MultipartHashMismatch", multiparter(testMultipartHashMismatch)},
+		{"MultipartPartLength", multiparter(testMultipartPartLength)},
+		{"MultipartStartRefuses", multiparter(testStartMultipartRefuses)},
+		{"MultipartAbort", multiparter(testAbortMultipart)},
+		{"MultipartStartAgain", multiparter(testMultipartStartAgain)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

@@ -1,16 +1,11 @@
-// Package workers runs the pipeline as a service: asynq task handlers that
-// take a submitted dossier's pages from storage through the page stages,
-// assemble the dossier PDF once all of them are done, and sign it.
-//
-// The catalog (PostgreSQL) is the truth about what has been done; the
-// queue (Redis) only says what to do next. Every handler therefore starts
-// by asking the catalog where the dossier stands, does nothing when its
-// work is already recorded, writes its result under a key derived from
-// its input's hash (so doing it twice writes the same object), and makes
-// its work the dossier's with one forward status move that only one
-// worker can win. A task delivered twice, retried after a crash, or
-// re-queued by the reconciler after Redis lost its queues is harmless.
-package workers
+// Package queue is how work reaches the workers: the asynq task types,
+// their payloads, and the Client that puts them on the queues. The HTTP
+// service queues a dossier's pages when it is submitted; workers queue the
+// stage that follows theirs (assembly after the last page, signing after
+// assembly) and, reconciling, whatever the queue lost. Tasks carry IDs,
+// never image bytes: what a task works on is in the catalog and in
+// storage.
+package queue
 
 import (
 	"context"
@@ -24,31 +19,30 @@ import (
 	"github.com/sohoa/sohoa/catalog"
 )
 
-// Task types.
+// Task types: a constant, a payload, and one handler each in package
+// workers.
 const (
 	// TypePage takes one uploaded original through normalize, orient,
-	// assess, deskew, clean and OCR.
+	// assess, deskew, clean and OCR. Payload: PageTask.
 	TypePage = "sohoa:page"
 	// TypeAssemble writes the dossier PDF/A once every page is processed.
+	// Payload: DossierTask.
 	TypeAssemble = "sohoa:assemble"
-	// TypeSign seals the assembled PDF.
+	// TypeSign seals the assembled PDF. Payload: DossierTask.
 	TypeSign = "sohoa:sign"
 )
 
-// pageTask is TypePage's payload: IDs, never image bytes.
-type pageTask struct {
+// PageTask is TypePage's payload.
+type PageTask struct {
 	Dossier  string `json:"dossier"`
 	Position int    `json:"position"`
 	SHA256   string `json:"sha256"`
 }
 
-// dossierTask is the payload of TypeAssemble and TypeSign.
-type dossierTask struct {
+// DossierTask is the payload of TypeAssemble and TypeSign.
+type DossierTask struct {
 	Dossier string `json:"dossier"`
 }
-
-func (p *pageTask) dossier() string    { return p.Dossier }
-func (p *dossierTask) dossier() string { return p.Dossier }
 
 // Time limits per task: OCR of one page takes seconds; a page task that
 // runs for minutes is stuck. Assembly reads every page of the dossier.
@@ -62,43 +56,46 @@ const (
 // before its page or dossier is marked failed.
 const DefaultMaxRetry = 8
 
-// Queue puts tasks on the asynq queues. Task IDs are derived from what the
+// Client puts tasks on the asynq queues. Task IDs are derived from what the
 // task works on, so enqueueing the same work twice while the first is
 // still waiting or running is refused by asynq, not done twice.
-type Queue struct {
+type Client struct {
 	c        *asynq.Client
 	in       *asynq.Inspector
 	maxRetry int
 }
 
-// NewQueue connects to Redis. maxRetry ≤ 0 means DefaultMaxRetry.
-func NewQueue(redis asynq.RedisConnOpt, maxRetry int) *Queue {
+// NewClient connects to Redis. maxRetry ≤ 0 means DefaultMaxRetry.
+func NewClient(redis asynq.RedisConnOpt, maxRetry int) *Client {
 	if maxRetry <= 0 {
 		maxRetry = DefaultMaxRetry
 	}
-	return &Queue{c: asynq.NewClient(redis), in: asynq.NewInspector(redis), maxRetry: maxRetry}
+	return &Client{c: asynq.NewClient(redis), in: asynq.NewInspector(redis), maxRetry: maxRetry}
 }
 
 // Close releases the Redis connections.
-func (q *Queue) Close() error {
+func (q *Client) Close() error {
 	q.in.Close()
 	return q.c.Close()
 }
 
 // Ping checks that Redis answers.
-func (q *Queue) Ping() error { return q.c.Ping() }
+func (q *Client) Ping() error { return q.c.Ping() }
 
 // Pages queues a page task for every page of d still waiting to be
 // processed, on d's queue. It returns how many were newly queued.
-func (q *Queue) Pages(ctx context.Context, d catalog.Dossier, pages []catalog.Page) (int, error) {
+func (q *Client) Pages(ctx context.Context, d catalog.Dossier, pages []catalog.Page) (int, error) {
 	n := 0
 	for _, p := range pages {
 		if p.Status != catalog.PageUploaded {
 			continue
 		}
-		b, _ := json.Marshal(pageTask{Dossier: d.Code, Position: p.Position, SHA256: p.SHA256})
+		t, err := newTask(TypePage, PageTask{Dossier: d.Code, Position: p.Position, SHA256: p.SHA256})
+		if err != nil {
+			return n, err
+		}
 		id := fmt.Sprintf("page:%s:%d:%s", d.Code, p.Position, p.SHA256)
-		ok, err := q.enqueue(ctx, asynq.NewTask(TypePage, b), id, d.Queue, pageTimeout)
+		ok, err := q.enqueue(ctx, t, id, d.Queue, pageTimeout)
 		if err != nil {
 			return n, fmt.Errorf("queue page %d of dossier %s: %w", p.Position, d.Code, err)
 		}
@@ -110,21 +107,35 @@ func (q *Queue) Pages(ctx context.Context, d catalog.Dossier, pages []catalog.Pa
 }
 
 // Assemble queues the assembly of d.
-func (q *Queue) Assemble(ctx context.Context, d catalog.Dossier) error {
-	b, _ := json.Marshal(dossierTask{Dossier: d.Code})
-	if _, err := q.enqueue(ctx, asynq.NewTask(TypeAssemble, b), "assemble:"+d.Code, d.Queue, assembleTimeout); err != nil {
+func (q *Client) Assemble(ctx context.Context, d catalog.Dossier) error {
+	t, err := newTask(TypeAssemble, DossierTask{Dossier: d.Code})
+	if err == nil {
+		_, err = q.enqueue(ctx, t, "assemble:"+d.Code, d.Queue, assembleTimeout)
+	}
+	if err != nil {
 		return fmt.Errorf("queue assembly of dossier %s: %w", d.Code, err)
 	}
 	return nil
 }
 
 // Sign queues the signing of d.
-func (q *Queue) Sign(ctx context.Context, d catalog.Dossier) error {
-	b, _ := json.Marshal(dossierTask{Dossier: d.Code})
-	if _, err := q.enqueue(ctx, asynq.NewTask(TypeSign, b), "sign:"+d.Code, d.Queue, signTimeout); err != nil {
+func (q *Client) Sign(ctx context.Context, d catalog.Dossier) error {
+	t, err := newTask(TypeSign, DossierTask{Dossier: d.Code})
+	if err == nil {
+		_, err = q.enqueue(ctx, t, "sign:"+d.Code, d.Queue, signTimeout)
+	}
+	if err != nil {
 		return fmt.Errorf("queue signing of dossier %s: %w", d.Code, err)
 	}
 	return nil
+}
+
+func newTask(typ string, payload any) (*asynq.Task, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return nil, fmt.Errorf("%s task payload: %w", typ, err)
+	}
+	return asynq.NewTask(typ, b), nil
 }
 
 // enqueue reports false, without error, when a task with that ID is
@@ -132,7 +143,7 @@ func (q *Queue) Sign(ctx context.Context, d catalog.Dossier) error {
 // that ran out of retries (archived) is replaced: whoever queues the work
 // again has found it still undone in the catalog, and asynq would
 // otherwise refuse the ID for as long as it keeps the archive.
-func (q *Queue) enqueue(ctx context.Context, t *asynq.Task, id, queue string, timeout time.Duration) (bool, error) {
+func (q *Client) enqueue(ctx context.Context, t *asynq.Task, id, queue string, timeout time.Duration) (bool, error) {
 	if queue == "" {
 		queue = catalog.QueueDesk
 	}

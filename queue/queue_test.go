@@ -1,7 +1,8 @@
-package workers
+package queue
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/hibiken/asynq"
@@ -16,7 +17,7 @@ import (
 func TestQueueIDs(t *testing.T) {
 	r := testenv.StartRedis(t)
 	opt := asynq.RedisClientOpt{Addr: r.Addr}
-	q := NewQueue(opt, 0)
+	q := NewClient(opt, 0)
 	defer q.Close()
 	ctx := context.Background()
 	d := catalog.Dossier{Code: "HS-Q-1", Queue: catalog.QueueBulk}
@@ -42,7 +43,11 @@ func TestQueueIDs(t *testing.T) {
 	}
 	info, err := in.GetTaskInfo(catalog.QueueBulk, id)
 	if err != nil || info.State != asynq.TaskStatePending {
-		t.Errorf("task after re-queue: %+v %v, want pending", info, err)
+		t.Fatalf("task after re-queue: %+v %v, want pending", info, err)
+	}
+	var p PageTask
+	if err := json.Unmarshal(info.Payload, &p); err != nil || info.Type != TypePage || p != (PageTask{Dossier: "HS-Q-1", Position: 1, SHA256: "aa"}) {
+		t.Errorf("task %s %s: payload %+v, %v; want page 1 of HS-Q-1, IDs only", info.Type, info.Payload, p, err)
 	}
 	if err := q.Assemble(ctx, d); err != nil {
 		t.Fatal(err)

@@ -1095,3 +1095,47 @@ func TestSRGBProfileGhostscript(t *testing.T) {
 		t.Errorf("a linear-curve profile moves colours by only %d/255: Ghostscript seems to ignore the profile given", d)
 	}
 }
+
+// TestPDFASummary: the metadata stages' summary is in the XMP, every
+// property and field of it declared in the extension schema PDF/A needs,
+// and the rest of the packet as without it.
+func TestPDFASummary(t *testing.T) {
+	s := newSample(t)
+	pages := withOriginals(s.pages)
+	var out bytes.Buffer
+	w, err := NewWriter(&out, sampleInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		if err := w.AddPage(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum := Summary{DocumentTypes: []string{"birth_registration", "household_registration"}, Reconciliation: "pending",
+		People: []SummaryPerson{{Role: "registered", Name: "Đặng Thị Ngọc Ánh", Birth: "2025-01-05"},
+			{Role: "mother", Number: "027301004567", Name: "Đặng <Thị> & Ánh", Birth: "2001", Register: "found"}}}
+	if err := w.SetSummary(sum); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetSummary(Summary{DocumentTypes: []string{"bad\x01"}}); err == nil {
+		t.Error("a control character was taken into the summary")
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := saveTemp(t, "summary.pdf", out.Bytes())
+	checkValid(t, path)
+	info := pdfInfo(t, path)
+	x := checkXMPPacket(t, tool(t, "pdfinfo", "-meta", path))
+	checkInfoMatchesXMP(t, info, x)
+	checkExtensionSchemas(t, x)
+	checkDossierXMP(t, x, info, pages)
+	for _, want := range []string{"<rdf:li>household_registration</rdf:li>", "<sohoa:reconciliation>pending</sohoa:reconciliation>",
+		"<sohoaPerson:idNumber>027301004567</sohoaPerson:idNumber>", "<sohoaPerson:name>Đặng &lt;Thị&gt; &amp; Ánh</sohoaPerson:name>",
+		"<sohoaPerson:register>found</sohoaPerson:register>"} {
+		if !strings.Contains(x.raw, want) {
+			t.Errorf("XMP lacks %s", want)
+		}
+	}
+}

@@ -157,6 +157,7 @@ type Writer struct {
 	offsets []int64    // byte offset of each object, indexed by object number
 	pages   []int      // page object numbers, in order
 	origs   []Original // each page's original, for the XMP metadata
+	summary *Summary   // the metadata stages' summary, for the XMP metadata
 	used    codeSet    // codes shown on any page, for the ToUnicode CMap
 	closed  bool
 	err     error // first write error; every later call returns it
@@ -245,6 +246,16 @@ func (w *Writer) AddPage(p Page) error {
 	return nil
 }
 
+// SetSummary puts the metadata stages' summary into the XMP written at
+// Close; text XMP could not carry is refused.
+func (w *Writer) SetSummary(s Summary) error {
+	if err := s.validate(); err != nil {
+		return fmt.Errorf("pdf: summary: %w", err)
+	}
+	w.summary = &s
+	return nil
+}
+
 // Close writes the shared font, the page tree, the XMP metadata, the
 // output intent's ICC profile, catalog, information dictionary,
 // cross-reference table and trailer, and flushes. A document needs at
@@ -276,7 +287,7 @@ func (w *Writer) Close() error {
 
 	// Uncompressed, so that tools which look for XMP by scanning the file
 	// find it.
-	w.writeStream(objMetadata, "/Type /Metadata /Subtype /XML", xmpPacket(w.info, w.origs))
+	w.writeStream(objMetadata, "/Type /Metadata /Subtype /XML", xmpPacket(w.info, w.origs, w.summary))
 	w.writeStream(objICCProfile, "/N 3 /Filter /FlateDecode", srgbProfileFlate)
 
 	w.beginObj(objCatalog)

@@ -29,7 +29,44 @@ import (
 const (
 	NamespaceDossier  = "https://sohoa.vn/ns/dossier/1.0/"
 	NamespaceOriginal = "https://sohoa.vn/ns/dossier/1.0/original/"
+	NamespacePerson   = "https://sohoa.vn/ns/dossier/1.0/person/"
 )
+
+// Summary is what the metadata stages found, carried in the XMP so that
+// the signed PDF alone says what it is and whom it concerns: the types of
+// the documents in it, the people they name and whether the population
+// register confirmed them when the dossier was signed.
+type Summary struct {
+	DocumentTypes []string
+	People        []SummaryPerson
+	// Reconciliation is the register check's outcome when the PDF was
+	// made ("reconciled", "pending" ...; "" when none was run).
+	Reconciliation string
+}
+
+// SummaryPerson is one person of the summary, as the documents give them.
+type SummaryPerson struct {
+	Role, Number, Name, Birth string
+	// Register says what the register made of the number ("found",
+	// "not_found"; "" when not asked).
+	Register string
+}
+
+func (s *Summary) validate() error {
+	for _, t := range s.DocumentTypes {
+		if err := checkMetadataText(t); err != nil {
+			return fmt.Errorf("document type %q: %w", t, err)
+		}
+	}
+	for _, p := range s.People {
+		for _, v := range []string{p.Role, p.Number, p.Name, p.Birth, p.Register} {
+			if err := checkMetadataText(v); err != nil {
+				return fmt.Errorf("person %q: %w", v, err)
+			}
+		}
+	}
+	return checkMetadataText(s.Reconciliation)
+}
 
 // Original identifies the file a page was made from.
 type Original struct {
@@ -95,7 +132,7 @@ func xmpDate(t time.Time) string { return t.Format("2006-01-02T15:04:05-07:00") 
 
 // xmpPacket is the metadata stream's content for a document with the
 // given (already normalised) information and one Original per page.
-func xmpPacket(in Info, originals []Original) []byte {
+func xmpPacket(in Info, originals []Original, sum *Summary) []byte {
 	x := xmpWriter{}
 	x.raw("<?xpacket begin=\"\uFEFF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n")
 	x.open(`x:xmpmeta xmlns:x="adobe:ns:meta/"`)
@@ -145,7 +182,8 @@ func xmpPacket(in Info, originals []Original) []byte {
 		x.close("rdf:Description")
 	}
 
-	x.description(`xmlns:sohoa="` + NamespaceDossier + `" xmlns:sohoaOriginal="` + NamespaceOriginal + `"`)
+	x.description(`xmlns:sohoa="` + NamespaceDossier + `" xmlns:sohoaOriginal="` + NamespaceOriginal +
+		`" xmlns:sohoaPerson="` + NamespacePerson + `"`)
 	if in.Title != "" {
 		x.prop("sohoa:dossierCode", in.Title)
 	}
@@ -164,6 +202,9 @@ func xmpPacket(in Info, originals []Original) []byte {
 	}
 	x.close("rdf:Seq")
 	x.close("sohoa:originals")
+	if sum != nil {
+		x.summary(sum)
+	}
 	x.close("rdf:Description")
 
 	x.extensionSchema()
@@ -172,6 +213,38 @@ func xmpPacket(in Info, originals []Original) []byte {
 	x.close("x:xmpmeta")
 	x.raw(`<?xpacket end="w"?>`)
 	return x.b.Bytes()
+}
+
+// summary writes the metadata stages' summary as sohoa properties.
+func (x *xmpWriter) summary(s *Summary) {
+	if len(s.DocumentTypes) > 0 {
+		x.open("sohoa:documentTypes")
+		x.open("rdf:Seq")
+		for _, t := range s.DocumentTypes {
+			x.prop("rdf:li", t)
+		}
+		x.close("rdf:Seq")
+		x.close("sohoa:documentTypes")
+	}
+	if s.Reconciliation != "" {
+		x.prop("sohoa:reconciliation", s.Reconciliation)
+	}
+	if len(s.People) > 0 {
+		x.open("sohoa:people")
+		x.open("rdf:Seq")
+		for _, p := range s.People {
+			x.open(`rdf:li rdf:parseType="Resource"`)
+			for _, f := range []struct{ name, v string }{{"role", p.Role}, {"idNumber", p.Number}, {"name", p.Name},
+				{"birthDate", p.Birth}, {"register", p.Register}} {
+				if f.v != "" {
+					x.prop("sohoaPerson:"+f.name, f.v)
+				}
+			}
+			x.close("rdf:li")
+		}
+		x.close("rdf:Seq")
+		x.close("sohoa:people")
+	}
 }
 
 // extensionSchema declares the sohoa properties and the structure of one
@@ -198,6 +271,9 @@ func (x *xmpWriter) extensionSchema() {
 		{"dossierCode", "Text", "external", "Code of the public-service dossier"},
 		{"pageCount", "Integer", "internal", "Number of pages in the document"},
 		{"originals", "Seq Original", "external", "For each page in order, the original file it was made from"},
+		{"documentTypes", "Seq Text", "external", "Types of the documents in the dossier, as read from their titles"},
+		{"reconciliation", "Text", "external", "Outcome of the population register check when the document was made"},
+		{"people", "Seq Person", "external", "People the documents name, as read from them"},
 	} {
 		x.open(`rdf:li rdf:parseType="Resource"`)
 		x.prop("pdfaProperty:name", p.name)
@@ -227,6 +303,29 @@ func (x *xmpWriter) extensionSchema() {
 		x.open(`rdf:li rdf:parseType="Resource"`)
 		x.prop("pdfaField:name", f.name)
 		x.prop("pdfaField:valueType", f.valueType)
+		x.prop("pdfaField:description", f.description)
+		x.close("rdf:li")
+	}
+	x.close("rdf:Seq")
+	x.close("pdfaType:field")
+	x.close("rdf:li")
+	x.open(`rdf:li rdf:parseType="Resource"`)
+	x.prop("pdfaType:type", "Person")
+	x.prop("pdfaType:namespaceURI", NamespacePerson)
+	x.prop("pdfaType:prefix", "sohoaPerson")
+	x.prop("pdfaType:description", "A person the dossier's documents name")
+	x.open("pdfaType:field")
+	x.open("rdf:Seq")
+	for _, f := range []struct{ name, description string }{
+		{"role", "Role the document names the person in (applicant, father ...)"},
+		{"idNumber", "Personal identification number, or old identity card number"},
+		{"name", "Full name as read"},
+		{"birthDate", "Date of birth as read, YYYY-MM-DD or a year"},
+		{"register", "What the population register made of the number"},
+	} {
+		x.open(`rdf:li rdf:parseType="Resource"`)
+		x.prop("pdfaField:name", f.name)
+		x.prop("pdfaField:valueType", "Text")
 		x.prop("pdfaField:description", f.description)
 		x.close("rdf:li")
 	}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pipeline/pdf"
+	"github.com/sohoa/sohoa/pipeline/reconcile"
 )
 
 // Manifest describes a dossier: how it was made and every page in it.
@@ -47,10 +49,6 @@ type Manifest struct {
 	Seconds  float64   `json:"seconds"`
 }
 
-// Metadata will hold what extraction reads off a dossier's pages and how
-// it reconciles with the population register. No stage fills it yet.
-type Metadata struct{}
-
 // SignatureInfo is the manifest's record of the dossier's signature.
 type SignatureInfo struct {
 	Signer   string  `json:"signer"`
@@ -84,9 +82,10 @@ type Builder struct {
 	// unset: its page reports carry no timings, so that a dossier
 	// assembled twice gets the same manifest.
 	Timed bool
-
 	pdf *pdf.Writer
 	m   Manifest
+	// calls are the register calls Finish made, for Calls.
+	calls []reconcile.Call
 }
 
 // NewBuilder starts the PDF/A of dossier opt.Code on w, dated created
@@ -138,21 +137,34 @@ func (b *Builder) Fail(r *PageReport) {
 	b.m.Failed = append(b.m.Failed, *r)
 }
 
-// Finish completes the dossier once its last page is in: it finishes the
-// PDF/A and returns the manifest. With no page in, it writes no PDF and
-// returns the manifest with ErrNoPages. What is known only once the PDF
-// leaves (its name, size and hash, its signature) the caller records with
-// Manifest.SetPDF.
-func (b *Builder) Finish() (*Manifest, error) {
+// Finish completes the dossier once its last page is in: the metadata
+// stages (extract, and reconcile when Options.Register is set) read the pages'
+// words, their summary goes into the XMP, and the PDF/A is finished. It
+// returns the manifest. With no page in, it writes no PDF and returns the
+// manifest with ErrNoPages. A register that cannot answer does not fail
+// the dossier: the manifest's reconciliation says pending. What is known
+// only once the PDF leaves (its name, size and hash, its signature) the
+// caller records with Manifest.SetPDF.
+func (b *Builder) Finish(ctx context.Context) (*Manifest, error) {
 	m := b.m
 	if len(m.Pages) == 0 {
 		return &m, fmt.Errorf("%s dossier %s: %w", StageAssemble, m.Code, ErrNoPages)
 	}
+	md, calls, err := metadata(ctx, m.Code, m.Pages, m.Created, m.Options.Register)
+	b.calls = calls
+	if err != nil {
+		return nil, fmt.Errorf("%s dossier %s: %w", StageReconcile, m.Code, err)
+	}
+	m.Metadata = md
+	if err := b.pdf.SetSummary(md.Summary()); err != nil {
+		return nil, fmt.Errorf("%s dossier %s: %w", StageExtract, m.Code, err)
+	}
 	if err := b.pdf.Close(); err != nil {
 		return nil, fmt.Errorf("%s: finish dossier PDF: %w", StageAssemble, err)
 	}
-	// The metadata stage (extraction of the applicant's details from
-	// m.Pages, reconciled with the population register) goes here, and
-	// sets m.Metadata.
 	return &m, nil
 }
+
+// Calls are the register calls Finish made, in order, for the dossier's
+// audit trail.
+func (b *Builder) Calls() []reconcile.Call { return b.calls }

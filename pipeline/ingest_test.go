@@ -319,7 +319,7 @@ func TestDossierBuilder(t *testing.T) {
 			t.Errorf("Add(%s) = %v", p.Report.Source, err)
 		}
 	}
-	m, err := b.Finish()
+	m, err := b.Finish(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func TestDossierBuilder(t *testing.T) {
 		t.Fatal(err)
 	}
 	empty.Add(failed)
-	if m, err := empty.Finish(); !errors.Is(err, ErrNoPages) || m == nil || len(m.Failed) != 1 {
+	if m, err := empty.Finish(context.Background()); !errors.Is(err, ErrNoPages) || m == nil || len(m.Failed) != 1 {
 		t.Errorf("Finish with every page failed = %+v, %v; want the manifest and ErrNoPages", m, err)
 	}
 	if _, err := NewBuilder(io.Discard, created, Tools{}, Options{Code: "../x"}); err == nil {

@@ -25,7 +25,14 @@
 //
 // and once the dossier's pages are all in:
 //
-//  8. sign: seal the PDF/A with the service center's PAdES signature, as
+//  8. extract: split the pages into documents at their titles and read
+//     each one's type, dates and the people it names (ID numbers, names,
+//     dates of birth, addresses) off the words (package pipeline/extract);
+//  9. reconcile: check those people against the population register, field
+//     by field, and attach the register's record (pipeline/reconcile; a
+//     register that cannot answer leaves the dossier pending, not failed);
+//     a summary of both goes into the PDF's XMP;
+//  10. sign: seal the PDF/A with the service center's PAdES signature, as
 //     an incremental update (package sign).
 //
 // The command line (Ingest) and the workers call these stages; none of them
@@ -47,7 +54,11 @@ const (
 	StageClean     = "clean"
 	StageOCR       = "ocr"
 	StageAssemble  = "assemble"
-	StageSign      = "sign" // once per dossier, after the last page
+	// Once per dossier, when its last page is in: the metadata stages
+	// (metadata.go), then the seal.
+	StageExtract   = "extract"
+	StageReconcile = "reconcile"
+	StageSign      = "sign"
 )
 
 // Stages lists the stages in the order a page goes through them.

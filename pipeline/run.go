@@ -36,6 +36,9 @@ type Options struct {
 	Skip []string `json:"skip,omitempty"`
 	// Signer seals the dossier (the sign stage); nil leaves it unsigned.
 	Signer *sign.Signer `json:"-"`
+	// Register is the population register the reconcile stage checks the
+	// documents' people against; nil: extract only.
+	Register *Register `json:"-"`
 }
 
 // Event reports progress: one page finished or failed.
@@ -273,7 +276,7 @@ func Ingest(ctx context.Context, files []string, dir string, opt Options, progre
 	}
 	wg.Wait()
 
-	m, err := b.Finish()
+	m, err := b.Finish(ctx)
 	switch {
 	case errors.Is(err, ErrNoPages): // every page failed: no PDF
 		tmp.Close()

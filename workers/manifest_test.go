@@ -176,7 +176,7 @@ func TestManifestEitherWay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ingest, err := bl.Finish()
+	ingest, err := bl.Finish(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -631,7 +631,7 @@ func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, pages []catalo
 			}
 		}
 	}
-	m, err := b.Finish()
+	m, err := b.Finish(ctx)
 	if err != nil {
 		return storage.Info{}, err
 	}

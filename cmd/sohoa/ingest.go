@@ -20,6 +20,9 @@ import (
 // cpuProfile is where --cpuprofile writes; empty means no profiling.
 var cpuProfile string
 
+// ingestRegister is ingest's population register, for the reconcile stage.
+var ingestRegister registerConfig
+
 // signing holds the sign stage's flags.
 var signing struct {
 	key, passwordFile, tsa, location, reason string
@@ -46,6 +49,7 @@ func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet 
 	fs.StringVar(&signing.location, "location", envOr("SOHOA_LOCATION", "Trung tâm Phục vụ hành chính công"), "service center named in the signature (default $SOHOA_LOCATION)")
 	fs.StringVar(&signing.reason, "reason", "Số hóa hồ sơ (digitised dossier)", "reason given in the signature")
 	fs.BoolVar(&signing.off, "no-sign", false, "leave the dossier unsigned")
+	ingestRegister.bind(fs)
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	return fs
 }
@@ -118,6 +122,14 @@ func ingest(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	// The register too is reached before the OCR: a wrong address or
+	// credential is found in a second, not after the pages.
+	reg, closeReg, err := ingestRegister.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeReg()
+	opt.Register = reg
 	files, err := pipeline.Inputs(fs.Args())
 	if err != nil {
 		return err
@@ -150,6 +162,22 @@ func summary(w io.Writer, m *pipeline.Manifest, dir string) {
 	for _, p := range m.Pages {
 		if len(p.Warnings) > 0 {
 			fmt.Fprintf(w, "  page %d (%s p%d): %s\n", p.Page, p.Source, p.SourcePage, strings.Join(p.Warnings, "; "))
+		}
+	}
+	if md := m.Metadata; md != nil {
+		for _, d := range md.Documents {
+			typ := d.DocumentType
+			if typ == "" {
+				typ = "document of unknown type"
+			}
+			fmt.Fprintf(w, "  pages %d-%d: %s, %d people named\n", d.FirstPage, d.LastPage, typ, len(d.People))
+		}
+		if r := md.Reconciliation; r != nil {
+			fmt.Fprintf(w, "  register %s", r.Status)
+			if r.Error != "" {
+				fmt.Fprintf(w, ": %s", r.Error)
+			}
+			fmt.Fprintln(w)
 		}
 	}
 	if m.Signature != nil {

@@ -87,7 +87,7 @@ func (c *registerConfig) open(ctx context.Context) (reg *pipeline.Register, clos
 			}
 			cfg.Auth = soap.APIKey{Key: c.apiKey, Secret: secret}
 		default:
-			return nil, close, usageError{errors.New("--register https://...: give --register-api-key (and its secret) or --register-token-file")}
+			return nil, close, usageError{errors.New("--register https: give --register-api-key (and its secret) or --register-token-file")}
 		}
 		cl, err := soap.New(cfg)
 		if err != nil {

@@ -95,7 +95,7 @@ func (c *registerConfig) open(ctx context.Context) (reg *pipeline.Register, clos
 		}
 		r = cl
 	default:
-		return nil, close, usageError{fmt.Errorf("--register %s: want postgres://... or https://...", redact.URL(c.url))}
+		return nil, close, usageError{fmt.Errorf("--register %s: want a postgres:// or https:// URL", redact.URL(c.url))}
 	}
 	return &pipeline.Register{Register: r, Caller: caller}, close, nil
 }

@@ -63,7 +63,12 @@ func (c *registerConfig) open(ctx context.Context) (reg *pipeline.Register, clos
 	case strings.HasPrefix(c.url, "postgres://"), strings.HasPrefix(c.url, "postgresql://"):
 		m, err := pgmirror.Open(ctx, c.url)
 		if err != nil {
-			return nil, close, fmt.Errorf("register mirror %s: %w", redact.URL(c.url), err)
+			// Down is not a reason to lose the dossier: its people are
+			// left pending, to be checked again.
+			err = fmt.Errorf("register mirror %s: %w: %w", redact.URL(c.url), register.ErrUnavailable, err)
+			fmt.Fprintf(os.Stderr, "sohoa: %v; the dossier's reconciliation will be pending\n", err)
+			r = unreachable{err}
+			break
 		}
 		r, close = m, m.Close
 	case strings.HasPrefix(c.url, "https://"):
@@ -117,4 +122,14 @@ func readSecret(file, env string) (string, error) {
 		return "", errors.New("none given")
 	}
 	return v, nil
+}
+
+// unreachable is a register that could not be reached at start: every
+// question gets the error that said so, register.ErrUnavailable.
+type unreachable struct{ err error }
+
+func (u unreachable) Verify(context.Context, register.Request) (bool, error) { return false, u.err }
+
+func (u unreachable) Lookup(context.Context, register.Request) (*register.Citizen, error) {
+	return nil, u.err
 }

@@ -287,19 +287,44 @@ func (x *xmpWriter) extensionSchema() {
 
 	x.open("pdfaSchema:valueType")
 	x.open("rdf:Seq")
+	x.valueType("Original", NamespaceOriginal, "sohoaOriginal", "One page of the document and the original it was made from",
+		[]xmpField{
+			{"dossierPage", "Integer", "Page of this document, from 1"},
+			{"file", "Text", "Name of the original file"},
+			{"filePage", "Integer", "Page within the original file, from 1"},
+			{"sha256", "Text", "SHA-256 of the original file's bytes, lowercase hex"},
+		})
+	x.valueType("Person", NamespacePerson, "sohoaPerson", "A person the dossier's documents name",
+		[]xmpField{
+			{"role", "Text", "Role the document names the person in (applicant, father ...)"},
+			{"idNumber", "Text", "Personal identification number, or old identity card number"},
+			{"name", "Text", "Full name as read"},
+			{"birthDate", "Text", "Date of birth as read, YYYY-MM-DD or a year"},
+			{"register", "Text", "What the population register made of the number"},
+		})
+	x.close("rdf:Seq")
+	x.close("pdfaSchema:valueType")
+
+	x.close("rdf:li")
+	x.close("rdf:Bag")
+	x.close("pdfaExtension:schemas")
+	x.close("rdf:Description")
+}
+
+// xmpField is one field of a structured value type.
+type xmpField struct{ name, valueType, description string }
+
+// valueType declares a structured value type and its fields, one entry of
+// an extension schema's pdfaSchema:valueType sequence.
+func (x *xmpWriter) valueType(name, ns, prefix, description string, fields []xmpField) {
 	x.open(`rdf:li rdf:parseType="Resource"`)
-	x.prop("pdfaType:type", "Original")
-	x.prop("pdfaType:namespaceURI", NamespaceOriginal)
-	x.prop("pdfaType:prefix", "sohoaOriginal")
-	x.prop("pdfaType:description", "One page of the document and the original it was made from")
+	x.prop("pdfaType:type", name)
+	x.prop("pdfaType:namespaceURI", ns)
+	x.prop("pdfaType:prefix", prefix)
+	x.prop("pdfaType:description", description)
 	x.open("pdfaType:field")
 	x.open("rdf:Seq")
-	for _, f := range []struct{ name, valueType, description string }{
-		{"dossierPage", "Integer", "Page of this document, from 1"},
-		{"file", "Text", "Name of the original file"},
-		{"filePage", "Integer", "Page within the original file, from 1"},
-		{"sha256", "Text", "SHA-256 of the original file's bytes, lowercase hex"},
-	} {
+	for _, f := range fields {
 		x.open(`rdf:li rdf:parseType="Resource"`)
 		x.prop("pdfaField:name", f.name)
 		x.prop("pdfaField:valueType", f.valueType)
@@ -309,36 +334,6 @@ func (x *xmpWriter) extensionSchema() {
 	x.close("rdf:Seq")
 	x.close("pdfaType:field")
 	x.close("rdf:li")
-	x.open(`rdf:li rdf:parseType="Resource"`)
-	x.prop("pdfaType:type", "Person")
-	x.prop("pdfaType:namespaceURI", NamespacePerson)
-	x.prop("pdfaType:prefix", "sohoaPerson")
-	x.prop("pdfaType:description", "A person the dossier's documents name")
-	x.open("pdfaType:field")
-	x.open("rdf:Seq")
-	for _, f := range []struct{ name, description string }{
-		{"role", "Role the document names the person in (applicant, father ...)"},
-		{"idNumber", "Personal identification number, or old identity card number"},
-		{"name", "Full name as read"},
-		{"birthDate", "Date of birth as read, YYYY-MM-DD or a year"},
-		{"register", "What the population register made of the number"},
-	} {
-		x.open(`rdf:li rdf:parseType="Resource"`)
-		x.prop("pdfaField:name", f.name)
-		x.prop("pdfaField:valueType", "Text")
-		x.prop("pdfaField:description", f.description)
-		x.close("rdf:li")
-	}
-	x.close("rdf:Seq")
-	x.close("pdfaType:field")
-	x.close("rdf:li")
-	x.close("rdf:Seq")
-	x.close("pdfaSchema:valueType")
-
-	x.close("rdf:li")
-	x.close("rdf:Bag")
-	x.close("pdfaExtension:schemas")
-	x.close("rdf:Description")
 }
 
 // xmlEscaper escapes element text. Quotes need no escaping there, and

@@ -1,0 +1,118 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Addresses are normalised in their closed vocabulary only: the words
+// that name administrative units ("phường", "huyện", "thành phố" ...) and
+// the provinces, written as the register writes them when OCR misread
+// their tone marks ("huyên" → "huyện", "Hà Nôi" → "Hà Nội"). Street, ward
+// and district names are an open list and stay as read.
+
+// unitWords are the words that open an address's parts, as written.
+var unitWords = []string{"phường", "xã", "quận", "huyện", "tỉnh", "thành phố", "thị xã", "thị trấn", "thôn", "ấp",
+	"xóm", "tổ", "tổ dân phố", "khu phố", "khu", "khối", "đường", "phố", "ngõ", "ngách", "hẻm", "số", "số nhà",
+	"buôn", "bản", "khóm", "làng"}
+
+// streetWords may also stand inside a part, after the house number:
+// "Số 38 ngõ 85 đường Nguyễn Du".
+var streetWords = []string{"ngõ", "ngách", "hẻm", "đường", "phố", "kiệt"}
+
+// provinceNames are the provinces and centrally run cities (the 63 of
+// 2008-2025, and Huế, a city of its own since 2025).
+var provinceNames = []string{"An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre",
+	"Bình Định", "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau", "Cần Thơ", "Cao Bằng", "Đà Nẵng", "Đắk Lắk",
+	"Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang", "Hà Nam", "Hà Nội", "Hà Tĩnh",
+	"Hải Dương", "Hải Phòng", "Hậu Giang", "Hòa Bình", "Hưng Yên", "Khánh Hòa", "Kiên Giang", "Kon Tum", "Lai Châu",
+	"Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An", "Nam Định", "Nghệ An", "Ninh Bình", "Ninh Thuận", "Phú Thọ",
+	"Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị", "Sóc Trăng", "Sơn La", "Tây Ninh",
+	"Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế", "Tiền Giang", "Hồ Chí Minh", "Trà Vinh",
+	"Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái", "Huế"}
+
+// normalizeAddress writes an address's unit words and its province as
+// the register spells them, restores the tone of syllables that cannot
+// lack one (stopTone), and drops the stray full stops OCR leaves inside
+// it.
+func normalizeAddress(s string) string {
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		words := strings.Fields(p)
+		for j, w := range words {
+			if len(w) > 1 && strings.HasSuffix(w, ".") {
+				w = strings.TrimSuffix(w, ".")
+			}
+			words[j] = stopTone(w)
+		}
+		n := spell(words, 0, unitWords)
+		for j := n; j < len(words); j++ {
+			if j > 0 && strings.ContainsAny(words[j-1], "0123456789") {
+				spell(words, j, streetWords)
+			}
+		}
+		// The province: the last part, after "tỉnh" or "thành phố", or
+		// alone.
+		if i == len(parts)-1 || i >= len(parts)-2 && n > 0 {
+			rest := strings.Join(words[n:], " ")
+			for _, name := range provinceNames {
+				if key(rest) == key(name) && fold(rest) != fold(name+"x") {
+					words = append(words[:n], strings.Fields(name)...)
+					break
+				}
+			}
+		}
+		lead := ""
+		if i > 0 {
+			lead = " "
+		}
+		parts[i] = lead + strings.Join(words, " ")
+	}
+	return norm.NFC.String(strings.Join(parts, ","))
+}
+
+// spell replaces the unit word that opens words[at:], if one does (the
+// longest, folded alike), keeping the case of its first letter; it
+// returns where the rest begins.
+func spell(words []string, at int, vocab []string) int {
+	best := 0
+	bestWord := ""
+	for _, u := range vocab {
+		uw := strings.Fields(u)
+		if at+len(uw) > len(words) || len(uw) <= best {
+			continue
+		}
+		same := true
+		for k, x := range uw {
+			if fold(words[at+k]) != fold(x) {
+				same = false
+				break
+			}
+		}
+		if same {
+			best, bestWord = len(uw), u
+		}
+	}
+	if best == 0 {
+		return at
+	}
+	uw := strings.Fields(bestWord)
+	for k, x := range uw {
+		if k == 0 && startsUpper(words[at]) {
+			r := []rune(x)
+			r[0] = unicode.ToUpper(r[0])
+			x = string(r)
+		}
+		words[at+k] = x
+	}
+	return at + best
+}
+
+func startsUpper(w string) bool {
+	for _, r := range w {
+		return unicode.IsUpper(r)
+	}
+	return false
+}

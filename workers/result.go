@@ -15,11 +15,13 @@ import (
 // changes, so results made by the old code are not taken for the new.
 const (
 	// page-2: the resolution measured on pages that record none, colour
-	// dropout, border, light and speckle cleanup of OCR's copy.
-	pageStageVersion = "page-2"
+	// dropout, border, light and speckle cleanup of OCR's copy; page-3:
+	// a form's dot-below marks kept when its leader dots are erased.
+	pageStageVersion = "page-3"
 	// assemble-2: the whole manifest, not only the page reports, is
-	// stored beside the PDF.
-	assembleStageVersion = "assemble-2"
+	// stored beside the PDF; assemble-3: the metadata stages' result in
+	// it, their summary in the XMP.
+	assembleStageVersion = "assemble-3"
 )
 
 // pageResult is what the page stages made of one stored original: every

@@ -92,6 +92,7 @@ func removeLeaders(g *image.Gray, dpi float64, blobs []blob) []blob {
 	}
 	done = append(done, open...)
 	var erased []blob
+	letters := newLetterIndex(blobs, maxDot, dpi)
 	for _, c := range done {
 		if len(c.dots) < minLeaderDots {
 			continue
@@ -100,12 +101,16 @@ func removeLeaders(g *image.Gray, dpi float64, blobs []blob) []blob {
 		if !ok {
 			continue
 		}
+		area := typicalArea(dots, c.dots)
 		for k, i := range c.dots {
 			d := dots[i]
-			// A dot-below mark (ạ, ệ, ộ ...) sitting on the leader's line
-			// joins the chain but off its grid: both its gaps are a
-			// fraction of the pitch. Keep it; the tone is the word.
-			if !onGrid(dots, c.dots, k, pitch) {
+			// A dot-below mark (ạ, ệ, ộ ...) of a value typed over the
+			// leader sits among its dots: off its grid, or on it but
+			// bigger than its dots and right under a letter. Keep it; the
+			// tone is the word. (A leader dot fattened by noise under
+			// nothing is still erased: one left in a row of text breaks
+			// Tesseract's layout, which costs whole lines.)
+			if !onGrid(dots, c.dots, k, pitch) || (float64(d.n) > 1.5*area && letters.above(d)) {
 				continue
 			}
 			// The dot and its anti-aliased rim become paper.
@@ -122,7 +127,9 @@ func removeLeaders(g *image.Gray, dpi float64, blobs []blob) []blob {
 }
 
 // onGrid reports whether the k-th dot of a chain is a whole number of
-// pitches from a neighbour in the chain.
+// pitches from a neighbour in the chain: measured from its neighbours, so
+// that a pitch that is not a whole number of pixels does not drift off a
+// long leader.
 func onGrid(dots []blob, idx []int, k int, pitch int32) bool {
 	whole := func(gap int32) bool {
 		n := (gap + pitch/2) / pitch
@@ -130,6 +137,57 @@ func onGrid(dots []blob, idx []int, k int, pitch int32) bool {
 	}
 	x := dots[idx[k]].x0
 	return (k > 0 && whole(x-dots[idx[k-1]].x0)) || (k+1 < len(idx) && whole(dots[idx[k+1]].x0-x))
+}
+
+// typicalArea is the ink of a leader's dot: the upper quartile of its
+// chain's, since specks of noise that joined the chain are smaller.
+func typicalArea(dots []blob, idx []int) float64 {
+	areas := make([]int32, len(idx))
+	for k, i := range idx {
+		areas[k] = dots[i].n
+	}
+	slices.Sort(areas)
+	return float64(areas[len(areas)*3/4])
+}
+
+// letterIndex finds the letters (blobs taller than a dot) above a point,
+// by cells of the page.
+type letterIndex struct {
+	blobs []blob
+	cells map[[2]int32][]int32
+	cell  int32
+	reach int32 // how far above a mark its letter may end: a third of 13-pt type
+}
+
+func newLetterIndex(blobs []blob, maxDot int32, dpi float64) *letterIndex {
+	li := &letterIndex{blobs: blobs, cells: map[[2]int32][]int32{}, cell: 32,
+		reach: int32(math.Round(dpi * 13 / 72 / 3))}
+	for i, b := range blobs {
+		if b.y1-b.y0 < maxDot {
+			continue
+		}
+		for cy := b.y0 / li.cell; cy <= b.y1/li.cell; cy++ {
+			for cx := b.x0 / li.cell; cx <= b.x1/li.cell; cx++ {
+				li.cells[[2]int32{cx, cy}] = append(li.cells[[2]int32{cx, cy}], int32(i))
+			}
+		}
+	}
+	return li
+}
+
+// above reports whether a letter ends just above d, over d's centre: where
+// the letter a dot-below mark belongs to stands.
+func (li *letterIndex) above(d blob) bool {
+	x := (d.x0 + d.x1) / 2
+	for cy := (d.y0 - li.reach) / li.cell; cy <= d.y0/li.cell; cy++ {
+		for _, i := range li.cells[[2]int32{x / li.cell, cy}] {
+			b := li.blobs[i]
+			if b.x0 <= x && x <= b.x1 && b.y1 < d.y0 && d.y0-b.y1 <= li.reach {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func absInt32(v int32) int32 {

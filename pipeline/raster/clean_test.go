@@ -55,3 +55,41 @@ func TestRemoveLeaders(t *testing.T) {
 		}
 	}
 }
+
+// A value typed over a leader: a dot-below mark that falls on the leader's
+// grid, bigger than its dots and right under its letter, is kept; a dot as
+// big on the grid with no letter above (noise that fattened a leader dot)
+// is erased with the rest.
+func TestRemoveLeadersKeepsDotBelow(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 600, 100))
+	for i := range g.Pix {
+		g.Pix[i] = 240
+	}
+	box := func(x0, y0, x1, y1 int) {
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				g.Pix[y*g.Stride+x] = 10
+			}
+		}
+	}
+	for k := 0; k < 40; k++ {
+		box(100+10*k, 60, 102+10*k, 62) // 2×2 leader dots at a 10-px pitch
+	}
+	box(196, 30, 208, 55) // a letter over the leader
+	box(200, 59, 204, 63) // its dot below, 4×4, at a grid position
+	box(400, 59, 404, 63) // a fat dot at a grid position, nothing above
+	n := RemoveLeaders(g, 300, 128)
+	ink := func(x, y int) bool { return g.Pix[y*g.Stride+x] < 128 }
+	if !ink(202, 61) {
+		t.Error("the dot below the letter was erased")
+	}
+	if ink(402, 61) {
+		t.Error("a fat leader dot with nothing above was kept")
+	}
+	if ink(150, 60) || ink(490, 60) {
+		t.Error("leader dots left")
+	}
+	if n != 39 {
+		t.Errorf("erased %d dots, want 39 (40 on the grid, less the dot below)", n)
+	}
+}

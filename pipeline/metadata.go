@@ -77,21 +77,13 @@ func metadata(ctx context.Context, code string, pages []PageReport, created time
 	if reg == nil || reg.Register == nil {
 		return m, nil, nil
 	}
-	docs := make([]extract.Metadata, len(m.Documents))
-	for i, d := range m.Documents {
-		docs[i] = d.Metadata
-	}
-	res, calls, err := reconcile.Reconcile(ctx, reg.Register, reg.Caller, code, docs, time.Now())
-	if err != nil {
-		return nil, calls, err
-	}
-	m.Reconciliation = res
-	return m, calls, nil
+	return Reconcile(ctx, code, m, *reg)
 }
 
-// Reconcile asks the register again about a dossier's documents, as the
-// service does for one left pending; m is the metadata the dossier was
-// made with, which it does not change.
+// Reconcile asks the register about the people of a dossier's documents:
+// the reconcile stage, and what the service does again for a dossier left
+// pending. It returns a copy of m with the new reconciliation, and the
+// register calls made; the error is only ever a cancelled ctx.
 func Reconcile(ctx context.Context, code string, m *Metadata, reg Register) (*Metadata, []reconcile.Call, error) {
 	docs := make([]extract.Metadata, len(m.Documents))
 	for i, d := range m.Documents {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/citizen"
 	"github.com/sohoa/sohoa/pipeline"
 	"github.com/sohoa/sohoa/storage"
 )
@@ -17,7 +19,9 @@ import (
 // listReady pages through the dossiers ready for pickup, in the order they
 // became ready: ?status=ready&after=CURSOR&limit=N. The cursor is the
 // position of the last one seen, so no dossier is skipped or repeated
-// however many become ready meanwhile.
+// however many become ready meanwhile. ?citizen_id= keeps the dossiers
+// that name that identification number (12 digits) or old identity card
+// number (9): the one the station recorded, or one the documents give.
 func (s *Server) listReady(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
 	q := r.URL.Query()
 	if st := q.Get("status"); st != "ready" {
@@ -42,7 +46,21 @@ func (s *Server) listReady(w http.ResponseWriter, r *http.Request, cl *catalog.T
 		}
 		limit = n
 	}
-	rs, err := s.cfg.Catalog.ReadyAfter(r.Context(), after, limit, "")
+	var f catalog.ReadyFilter
+	if id := q.Get("citizen_id"); q.Has("citizen_id") {
+		var err error
+		if len(id) == 9 {
+			_, err = citizen.ParseLegacyID(id)
+		} else {
+			_, err = citizen.ParseID(id, time.Now())
+		}
+		if err != nil {
+			problem(w, http.StatusUnprocessableEntity, "citizen_id: "+err.Error()+" (or 9 digits of an identity card)")
+			return
+		}
+		f.Citizen = id
+	}
+	rs, err := s.cfg.Catalog.ReadyFor(r.Context(), after, limit, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -110,11 +128,26 @@ func (s *Server) signedManifest(w http.ResponseWriter, r *http.Request, cl *cata
 
 // metadata is the dossier's manifest: every page's report (orientation,
 // warnings, confidence, text and word boxes), the tools and models that
-// made it, and the signature.
+// made it, and the signature; with, in place of the metadata the manifest
+// was signed with, the dossier's current metadata (what its documents say
+// and the register's verdict, newer than the manifest's when the register
+// answered only after signing) and where its reconciliation stands.
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request, cl *catalog.Token) {
 	d, m, ok := s.signedManifest(w, r, cl)
 	if !ok {
 		return
+	}
+	cur, err := s.cfg.Catalog.MetadataOf(r.Context(), d.Code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	md := m.Metadata
+	if cur.Key != "" {
+		if md, err = s.metadataDocument(r.Context(), d.Code, cur.Key); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	out := struct {
 		Code      string `json:"code"`
@@ -123,10 +156,36 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request, cl *catalog.To
 		CitizenID string `json:"citizen_id,omitempty"`
 		ReceiptNo string `json:"receipt_no,omitempty"`
 		*pipeline.Manifest
-	}{d.Code, d.Procedure, d.Office, d.CitizenID, d.ReceiptNo, m}
+		// Metadata, at the outer level, is chosen over the manifest's.
+		Metadata *pipeline.Metadata `json:"metadata,omitempty"`
+		// ReconciliationStatus is the catalog's; Tries counts the
+		// register's answers that left it pending, RetryAt when it is
+		// asked again while pending.
+		ReconciliationStatus  string     `json:"reconciliation_status,omitempty"`
+		ReconciliationTries   int        `json:"reconciliation_tries,omitempty"`
+		ReconciliationRetryAt *time.Time `json:"reconciliation_retry_at,omitempty"`
+	}{Code: d.Code, Procedure: d.Procedure, Office: d.Office, CitizenID: d.CitizenID, ReceiptNo: d.ReceiptNo, Manifest: m,
+		Metadata: md, ReconciliationStatus: cur.Status, ReconciliationTries: cur.Tries}
+	if cur.Status == catalog.ReconcilePending {
+		out.ReconciliationRetryAt = &cur.After
+	}
 	if s.record(w, r, d.Code, cl, "read-metadata", nil) {
 		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// metadataDocument reads the metadata document stored under key.
+func (s *Server) metadataDocument(ctx context.Context, code, key string) (*pipeline.Metadata, error) {
+	rc, err := s.cfg.Store.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("metadata of dossier %s: %w", code, err)
+	}
+	defer rc.Close()
+	var md pipeline.Metadata
+	if err := json.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(&md); err != nil {
+		return nil, fmt.Errorf("metadata %s of dossier %s: %w", key, code, err)
+	}
+	return &md, nil
 }
 
 // text is each PDF page's recognised text.

@@ -173,8 +173,10 @@ func (c *Catalog) MoveWith(ctx context.Context, code string, m DossierMove, acto
 			}
 		}
 		// Signed and Failed are announced by webhook, from the outbox.
-		if err := addToOutbox(ctx, tx, id, m.To); err != nil {
-			return err
+		if kind := outboxKind(m.To); kind != "" {
+			if err := addToOutbox(ctx, tx, id, kind); err != nil {
+				return err
+			}
 		}
 		return insertEvent(ctx, tx, id, nil, actor, string(m.From), string(m.To), m.Detail)
 	})

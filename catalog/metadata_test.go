@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -88,5 +89,87 @@ func TestMetadataReconcileState(t *testing.T) {
 	bad.Citizens = []Citizen{{"12345", "applicant"}}
 	if err := c.SetMetadata(ctx, code, bad, "w"); err == nil {
 		t.Error("a number of 5 digits was recorded")
+	}
+}
+
+// The webhook events carry the metadata's summary as it stands in their
+// transaction: a ready event says pending when the register has not
+// answered, and a dossier.reconciled event follows once it has; a dossier
+// reconciled before it was signed says so in its ready event and gets no
+// second event.
+func TestMetadataInWebhookEvents(t *testing.T) {
+	c, _ := openTest(t)
+	ctx := context.Background()
+	summary := &MetadataSummary{DocumentTypes: []string{"to_khai_cu_tru"},
+		People: []SummaryPerson{{Role: "applicant", Number: "001085012345", Name: "Nguyễn Văn An", Birth: "1985-03-12"}}}
+	set := func(code, status string) {
+		t.Helper()
+		s := *summary
+		if status == ReconcileDone {
+			s.People = []SummaryPerson{{Role: "applicant", Number: "001085012345", Name: "Nguyễn Văn An", Birth: "1985-03-12", Register: "found"}}
+		}
+		m := Metadata{Key: "dossiers/" + code + "/metadata-" + status, Status: status, After: time.Now().Add(time.Minute),
+			Citizens: []Citizen{{"001085012345", "applicant"}}, Summary: &s}
+		if err := c.SetMetadata(ctx, code, m, "worker-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sign := func(code string) {
+		t.Helper()
+		if err := c.MoveWith(ctx, code, DossierMove{From: Assembled, To: Signed, PDFKey: "dossiers/" + code + "/signed.pdf",
+			PDFSHA256: hashOf(code)}, "worker-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events := func(code string) []OutboxEvent {
+		t.Helper()
+		evs, err := c.OutboxEvents(ctx, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return evs
+	}
+
+	const late, early, failed = "HS-META-0010", "HS-META-0011", "HS-META-0012"
+	for _, code := range []string{late, early, failed} {
+		newDossier(t, c, code)
+	}
+	moveTo(t, c, late, Assembled)
+	set(late, ReconcilePending)
+	sign(late)
+	set(late, ReconcilePending) // asked again, still down: nothing to announce
+	set(late, ReconcileDone)
+	set(late, ReconcileDone) // a repeat: announced once
+	evs := events(late)
+	if len(evs) != 2 || evs[0].Type != OutboxReady || evs[1].Type != OutboxReconciled {
+		t.Fatalf("events of a dossier reconciled after its ready event: %+v", evs)
+	}
+	if m := evs[0].Metadata; m == nil || m.Reconciliation != ReconcilePending || len(m.People) != 1 || m.People[0].Register != "" ||
+		m.DocumentTypes[0] != "to_khai_cu_tru" {
+		t.Errorf("ready event's metadata %+v, want the summary, pending", m)
+	}
+	if m := evs[1].Metadata; m == nil || m.Reconciliation != ReconcileDone || len(m.People) != 1 || m.People[0].Register != "found" ||
+		evs[1].Status != Signed || evs[1].PDFSHA256 != hashOf(late) {
+		t.Errorf("reconciled event %+v, metadata %+v", evs[1], m)
+	}
+
+	moveTo(t, c, early, Assembled)
+	set(early, ReconcilePending)
+	set(early, ReconcileDone)
+	sign(early)
+	evs = events(early)
+	if len(evs) != 1 || evs[0].Type != OutboxReady || evs[0].Metadata == nil || evs[0].Metadata.Reconciliation != ReconcileDone {
+		t.Errorf("events of a dossier reconciled before it was signed: %+v", evs)
+	}
+
+	// Failed before the metadata stages ran: the event has no metadata.
+	moveTo(t, c, failed, Failed)
+	var raw string
+	if err := c.pool.QueryRow(ctx, `SELECT o.payload::text FROM outbox o JOIN dossiers d ON d.id = o.dossier_id
+		WHERE d.code = $1`, failed).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(raw, `"metadata"`) || !strings.Contains(raw, `"dossier.failed"`) {
+		t.Errorf("failed event %s: want no metadata", raw)
 	}
 }

@@ -14,6 +14,9 @@ import (
 const (
 	OutboxReady  = "dossier.ready"  // the dossier is signed: its PDF may be fetched
 	OutboxFailed = "dossier.failed" // the dossier failed and will not be signed
+	// OutboxReconciled: the register has answered for a dossier whose
+	// ready event said its reconciliation was pending.
+	OutboxReconciled = "dossier.reconciled"
 )
 
 // OutboxEvent is one event in the outbox, in the shape receivers get it:
@@ -23,38 +26,46 @@ type OutboxEvent struct {
 	// delivery is at least once. For one dossier a larger ID is a later
 	// event; across dossiers IDs say nothing about order.
 	ID      int64  `json:"id"`
-	Type    string `json:"type"` // OutboxReady or OutboxFailed
+	Type    string `json:"type"` // OutboxReady, OutboxFailed or OutboxReconciled
 	Dossier string `json:"dossier"`
 	Status  Status `json:"status"`
-	// PDFSHA256 is the signed PDF's hash for a ready dossier, "" for a
-	// failed one.
-	PDFSHA256 string    `json:"pdf_sha256"`
-	At        time.Time `json:"at"` // when the move was made
+	// PDFSHA256 is the signed PDF's hash, "" for a failed dossier.
+	PDFSHA256 string `json:"pdf_sha256"`
+	// At is when the move was made, or the register answered.
+	At time.Time `json:"at"`
+	// Metadata summarises what the dossier's documents say and the
+	// register's verdict, as they stood when the event was made; absent
+	// before the metadata stages ran (a dossier failed before assembly).
+	Metadata *MetadataSummary `json:"metadata,omitempty"`
 }
 
-// addToOutbox records, in the transaction that moves the dossier to
-// status to, the webhook event that move calls for: OutboxReady for
-// Signed, OutboxFailed for Failed, none otherwise. Being in the move's
-// transaction, the event exists if and only if the move committed.
-func addToOutbox(ctx context.Context, tx pgx.Tx, dossierID int64, to Status) error {
-	e := OutboxEvent{Status: to}
+// outboxKind is the webhook event a move to status to calls for:
+// OutboxReady for Signed, OutboxFailed for Failed, "" for none.
+func outboxKind(to Status) string {
 	switch to {
 	case Signed:
-		e.Type = OutboxReady
+		return OutboxReady
 	case Failed:
-		e.Type = OutboxFailed
-	default:
-		return nil
+		return OutboxFailed
 	}
+	return ""
+}
+
+// addToOutbox records the webhook event kind of the dossier as it stands
+// in tx, in the transaction that made it so (a move, a reconciliation):
+// the event exists if and only if that transaction committed.
+func addToOutbox(ctx context.Context, tx pgx.Tx, dossierID int64, kind string) error {
+	e := OutboxEvent{Type: kind}
 	// The id is taken first because the payload carries it.
 	var sum string
 	err := tx.QueryRow(ctx, `
-		SELECT nextval(pg_get_serial_sequence('outbox', 'id')), code, pdf_sha256, updated_at
-		FROM dossiers WHERE id = $1`, dossierID).Scan(&e.ID, &e.Dossier, &sum, &e.At)
+		SELECT nextval(pg_get_serial_sequence('outbox', 'id')), code, status, pdf_sha256,
+			CASE WHEN $2 = 'dossier.reconciled' THEN now() ELSE updated_at END, metadata_summary
+		FROM dossiers WHERE id = $1`, dossierID, kind).Scan(&e.ID, &e.Dossier, &e.Status, &sum, &e.At, &e.Metadata)
 	if err != nil {
 		return fmt.Errorf("add %s event to outbox: %w", e.Type, err)
 	}
-	if to == Signed {
+	if e.Status != Failed {
 		e.PDFSHA256 = sum
 	}
 	e.At = e.At.UTC()
@@ -90,7 +101,7 @@ func (c *Catalog) OutboxEvents(ctx context.Context, code string) ([]OutboxEvent,
 type Delivery struct {
 	OutboxID int64
 	URL      string
-	Kind     string // OutboxReady or OutboxFailed
+	Kind     string // OutboxReady, OutboxFailed or OutboxReconciled
 	Dossier  string
 	// Payload is the body to post, byte for byte: what the signature
 	// covers.

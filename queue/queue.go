@@ -2,7 +2,8 @@
 // their payloads, and the Client that puts them on the queues. The HTTP
 // service queues a dossier's pages when it is submitted; workers queue the
 // stage that follows theirs (assembly after the last page, signing after
-// assembly) and, reconciling, whatever the queue lost. Tasks carry IDs,
+// assembly), whatever the queue lost, and the register's second try at a
+// dossier it could not answer for. Tasks carry IDs,
 // never image bytes: what a task works on is in the catalog and in
 // storage.
 package queue
@@ -30,6 +31,10 @@ const (
 	TypeAssemble = "sohoa:assemble"
 	// TypeSign seals the assembled PDF. Payload: DossierTask.
 	TypeSign = "sohoa:sign"
+	// TypeReconcile asks the population register again about the people
+	// of a dossier whose reconciliation was left pending (the register
+	// could not answer). Payload: DossierTask.
+	TypeReconcile = "sohoa:reconcile"
 )
 
 // PageTask is TypePage's payload.
@@ -39,7 +44,7 @@ type PageTask struct {
 	SHA256   string `json:"sha256"`
 }
 
-// DossierTask is the payload of TypeAssemble and TypeSign.
+// DossierTask is the payload of TypeAssemble, TypeSign and TypeReconcile.
 type DossierTask struct {
 	Dossier string `json:"dossier"`
 }
@@ -50,6 +55,9 @@ const (
 	pageTimeout     = 10 * time.Minute
 	assembleTimeout = 30 * time.Minute
 	signTimeout     = 5 * time.Minute
+	// A register call has its own timeout (seconds); a dossier names a
+	// few people.
+	reconcileTimeout = 5 * time.Minute
 )
 
 // DefaultMaxRetry is how often a task is retried, with growing delays,
@@ -126,6 +134,18 @@ func (q *Client) Sign(ctx context.Context, d catalog.Dossier) error {
 	}
 	if err != nil {
 		return fmt.Errorf("queue signing of dossier %s: %w", d.Code, err)
+	}
+	return nil
+}
+
+// Reconcile queues asking the register again about d's people.
+func (q *Client) Reconcile(ctx context.Context, d catalog.Dossier) error {
+	t, err := newTask(TypeReconcile, DossierTask{Dossier: d.Code})
+	if err == nil {
+		_, err = q.enqueue(ctx, t, "reconcile:"+d.Code, d.Queue, reconcileTimeout)
+	}
+	if err != nil {
+		return fmt.Errorf("queue reconciliation of dossier %s: %w", d.Code, err)
 	}
 	return nil
 }

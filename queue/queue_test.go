@@ -55,8 +55,17 @@ func TestQueueIDs(t *testing.T) {
 	if err := q.Assemble(ctx, d); err != nil {
 		t.Errorf("second assemble of the same dossier: %v, want no error (one task)", err)
 	}
+	for range 2 {
+		if err := q.Reconcile(ctx, d); err != nil {
+			t.Errorf("reconciliation queued: %v, want no error (one task)", err)
+		}
+	}
+	info, err = in.GetTaskInfo(catalog.QueueBulk, "reconcile:HS-Q-1")
+	if err != nil || info.Type != TypeReconcile || string(info.Payload) != `{"dossier":"HS-Q-1"}` {
+		t.Errorf("reconcile task: %+v %v", info, err)
+	}
 	qi, err := in.GetQueueInfo(catalog.QueueBulk)
-	if err != nil || qi.Pending != 2 {
-		t.Errorf("bulk queue: %+v %v, want 2 pending (one page, one assembly)", qi, err)
+	if err != nil || qi.Pending != 3 {
+		t.Errorf("bulk queue: %+v %v, want 3 pending (one page, one assembly, one reconciliation)", qi, err)
 	}
 }

@@ -21,6 +21,7 @@ import (
 //	dossiers/<code>/assembled-<digest>.json         its manifest (AssembledManifestKey)
 //	dossiers/<code>/signed-<sha256>.pdf             a signed dossier PDF, named by its own hash (SignedKey)
 //	dossiers/<code>/signed-<sha256>.json            its manifest (SignedManifestKey)
+//	dossiers/<code>/metadata-<sha256>.json          what the documents say and the register made of it, by its own hash (MetadataKey)
 //	health/                                         listed by readiness checks, never written
 //
 // <ab> is the first byte of the hash in hex, so that no folder holds
@@ -206,6 +207,16 @@ func SignedKey(code, sha256hex string) string { return SignedPrefix(code) + sha2
 // SignedKey(code, sha256hex) lies: the dossier's manifest.
 func SignedManifestKey(code, sha256hex string) string {
 	return SignedPrefix(code) + sha256hex + ".json"
+}
+
+// MetadataKey names, by its SHA-256, a metadata document of dossier code:
+// what extraction read off its documents and what the population register
+// made of them. A dossier gets a new one each time the register is asked
+// again (a reconciliation left pending); the catalog records which is
+// current. It lies outside SignedPrefix, whose stray objects the sign
+// stage sweeps.
+func MetadataKey(code, sha256hex string) string {
+	return dossierPrefix(code) + "metadata-" + sha256hex + ".json"
 }
 
 // HealthPrefix is what readiness checks list: a store that answers a

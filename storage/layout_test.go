@@ -101,6 +101,7 @@ func TestDerivedKeys(t *testing.T) {
 	for _, k := range []string{
 		PageResultKey(h, digest), PageFrameKey(h, digest, 3), PageImageKey(h, digest, 3),
 		AssembledKey(code, digest), AssembledManifestKey(code, digest), SignedKey(code, h), SignedManifestKey(code, h),
+		MetadataKey(code, h),
 	} {
 		if err := CheckKey(k); err != nil || IsOriginal(k) {
 			t.Errorf("%q: CheckKey %v, IsOriginal %v; want a valid derived key", k, err, IsOriginal(k))
@@ -113,6 +114,10 @@ func TestDerivedKeys(t *testing.T) {
 	}
 	if !strings.HasPrefix(SignedKey(code, h), SignedPrefix(code)) || !strings.HasPrefix(SignedManifestKey(code, h), SignedPrefix(code)) {
 		t.Errorf("signed keys %q, %q not under %q", SignedKey(code, h), SignedManifestKey(code, h), SignedPrefix(code))
+	}
+	// The sign stage sweeps what lies under SignedPrefix; metadata must not.
+	if strings.HasPrefix(MetadataKey(code, h), SignedPrefix(code)) {
+		t.Errorf("metadata key %q lies under %q", MetadataKey(code, h), SignedPrefix(code))
 	}
 	c, d, err := ParseAssembledKey(AssembledKey(code, digest))
 	if err != nil || c != code || d != digest {

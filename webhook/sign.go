@@ -1,8 +1,12 @@
 // Package webhook tells the province's workflow system, by HTTP POST, when
-// a dossier is ready (signed) or has failed. It sits at the end of the
-// flow, beside the API server: the catalog puts an event in its outbox in
-// the same transaction that moves the dossier, and a Dispatcher posts the
-// outbox's events to each configured receiver until it answers 2xx.
+// a dossier is ready (signed), has failed, or, announced ready while the
+// population register could not answer for it, has been reconciled since.
+// Each event carries a summary of the dossier's metadata (the body is a
+// catalog.OutboxEvent). It sits at the end of the flow, beside the API
+// server: the catalog puts an event in its outbox in the same transaction
+// that moves the dossier or records the register's answer, and a
+// Dispatcher posts the outbox's events to each configured receiver until
+// it answers 2xx.
 //
 // Delivery is at least once: an event may arrive more than once (a
 // receiver that accepted it but whose answer was lost, a dispatcher that

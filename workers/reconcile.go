@@ -52,6 +52,16 @@ func (w *Worker) reconcileLoop(ctx context.Context) {
 			} else if n > 0 {
 				w.log.Info("reconcile: re-queued lost tasks", "tasks", n)
 			}
+			// Only a worker that can ask the register queues the asking.
+			if w.cfg.Register == nil {
+				continue
+			}
+			n, err = w.AskRegisterAgain(ctx)
+			if err != nil && ctx.Err() == nil {
+				w.log.Warn("queue register retries", "err", err)
+			} else if n > 0 {
+				w.log.Info("queued register retries", "dossiers", n)
+			}
 		}
 	}
 }

@@ -1,7 +1,10 @@
 // Package workers runs the pipeline as a service: asynq task handlers that
 // take a submitted dossier's pages from storage through the page stages,
-// assemble the dossier PDF once all of them are done, and sign it. The
-// tasks and the client that queues them are package queue's.
+// assemble the dossier PDF once all of them are done (reading its
+// documents' metadata and checking the people they name against the
+// population register on the way), and sign it; and that ask the register
+// again about dossiers it could not answer for. The tasks and the client
+// that queues them are package queue's.
 //
 // The catalog (PostgreSQL) is the truth about what has been done; the
 // queue (Redis) only says what to do next. Every handler therefore starts
@@ -70,6 +73,15 @@ type Config struct {
 	// been unchanged to count (defaults 1 min and 2 min).
 	ReconcileEvery, ReconcileQuiet time.Duration
 
+	// Register is the population register the reconcile stage checks
+	// the people of each dossier against, and who asks (the dossier's own
+	// procedure replaces Caller.Procedure); nil: extract only.
+	// RegisterRetry is how long a dossier the register could not answer
+	// for waits before it is asked again, doubling with each try up to an
+	// hour (default 1 min).
+	Register      *pipeline.Register
+	RegisterRetry time.Duration
+
 	// Pipeline options, the same as sohoa ingest's.
 	Lang      string
 	OCRDPI    int
@@ -122,6 +134,9 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.ReconcileQuiet <= 0 {
 		cfg.ReconcileQuiet = 2 * time.Minute
+	}
+	if cfg.RegisterRetry <= 0 {
+		cfg.RegisterRetry = time.Minute
 	}
 	if cfg.Lang == "" {
 		cfg.Lang = pipeline.DefaultLang
@@ -197,6 +212,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux.HandleFunc(queue.TypePage, w.handlePage)
 	mux.HandleFunc(queue.TypeAssemble, w.handleAssemble)
 	mux.HandleFunc(queue.TypeSign, w.handleSign)
+	mux.HandleFunc(queue.TypeReconcile, w.handleReconcile)
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -596,6 +612,8 @@ func submitted(d catalog.Dossier) time.Time { return d.SubmittedAt.UTC().Truncat
 // pipeline's Builder, one page's image in memory at a time: its PDF/A, to
 // a temporary file and then storage.AssembledKey(d.Code, digest), and its
 // manifest, for the sign stage to complete (storage.AssembledManifestKey).
+// The metadata stages run in the Builder's Finish; their result is
+// recorded (recordMetadata) before the PDF is stored.
 func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, pages []catalog.Page, digest string) (storage.Info, error) {
 	tmp, err := os.CreateTemp("", "sohoa-assemble-*.pdf")
 	if err != nil {
@@ -604,7 +622,9 @@ func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, pages []catalo
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	h := sha256.New()
-	b, err := pipeline.NewBuilder(io.MultiWriter(tmp, h), submitted(d), w.tools, w.options(d.Code))
+	opt := w.options(d.Code)
+	opt.Register = w.registerFor(d)
+	b, err := pipeline.NewBuilder(io.MultiWriter(tmp, h), submitted(d), w.tools, opt)
 	if err != nil {
 		return storage.Info{}, err
 	}
@@ -633,6 +653,9 @@ func (w *Worker) assemble(ctx context.Context, d catalog.Dossier, pages []catalo
 	}
 	m, err := b.Finish(ctx)
 	if err != nil {
+		return storage.Info{}, err
+	}
+	if _, err := w.recordMetadata(ctx, d, m.Metadata, b.Calls(), opt.Register); err != nil {
 		return storage.Info{}, err
 	}
 	size, err := tmp.Seek(0, io.SeekCurrent)

@@ -176,7 +176,7 @@ func serve(ctx context.Context, args []string) (err error) {
 	c.flags(fs)
 	lim.flags(fs)
 	fs.StringVar(&listen, "listen", envOr("SOHOA_LISTEN", "127.0.0.1:8080"), "address the API listens on ($SOHOA_LISTEN)")
-	fs.StringVar(&hooks, "webhook-urls", os.Getenv("SOHOA_WEBHOOK_URLS"), "comma-separated URLs told of every dossier that is ready or failed, signed with $SOHOA_WEBHOOK_SECRET ($SOHOA_WEBHOOK_URLS)")
+	fs.StringVar(&hooks, "webhook-urls", os.Getenv("SOHOA_WEBHOOK_URLS"), "comma-separated URLs told of every dossier that is ready or failed, or reconciled after it was ready, signed with $SOHOA_WEBHOOK_SECRET ($SOHOA_WEBHOOK_URLS)")
 	fs.DurationVar(&hookRetry, "webhook-retry-delay", envDuration("SOHOA_WEBHOOK_RETRY_DELAY", 5*time.Second), "first delay before a failed webhook is sent again, doubling after ($SOHOA_WEBHOOK_RETRY_DELAY)")
 	fs.StringVar(&roots, "roots", os.Getenv("SOHOA_TRUST_ROOTS"), "PEM file of the CA certificates server-side verification trusts ($SOHOA_TRUST_ROOTS)")
 	fs.StringVar(&baseURL, "base-url", os.Getenv("SOHOA_BASE_URL"), "URL stations reach this server at, for local-store upload links ($SOHOA_BASE_URL; default http://LISTEN)")
@@ -273,11 +273,14 @@ func serve(ctx context.Context, args []string) (err error) {
 // worker runs asynq task handlers until SIGTERM.
 func worker(ctx context.Context, args []string) (err error) {
 	var c serviceConfig
+	var reg registerConfig
 	var queues string
 	cfg := workers.Config{}
-	defer func() { err = c.redact(err, signing.tsa) }()
+	defer func() { err = c.redact(err, signing.tsa, reg.url) }()
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	c.flags(fs)
+	reg.bind(fs)
+	fs.DurationVar(&cfg.RegisterRetry, "register-retry", envDuration("SOHOA_REGISTER_RETRY", time.Minute), "how long a dossier the register could not answer for waits before it is asked again, doubling each time up to an hour ($SOHOA_REGISTER_RETRY)")
 	fs.StringVar(&cfg.Name, "name", os.Getenv("SOHOA_WORKER_NAME"), "this worker's name in the catalog's events ($SOHOA_WORKER_NAME; default worker HOST:PID)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", envInt("SOHOA_CONCURRENCY", runtime.NumCPU()), "tasks run at once, one Tesseract each ($SOHOA_CONCURRENCY)")
 	fs.StringVar(&queues, "queues", envOr("SOHOA_QUEUES", "desk=6,bulk=1"), "queues and their weights ($SOHOA_QUEUES)")
@@ -310,9 +313,20 @@ func worker(ctx context.Context, args []string) (err error) {
 	if cfg.Skip = splitList(*skip); pipeline.CheckSkip(cfg.Skip) != nil {
 		return usageError{fmt.Errorf("--skip (SOHOA_SKIP): %v", pipeline.CheckSkip(cfg.Skip))}
 	}
+	if cfg.RegisterRetry <= 0 {
+		return usageError{fmt.Errorf("--register-retry (SOHOA_REGISTER_RETRY) %v: want a positive duration", cfg.RegisterRetry)}
+	}
 	if cfg.Signer, err = loadSigner(); err != nil {
 		return err
 	}
+	// The register is reached before any task is taken: a wrong address
+	// or a missing officer stops the start, not the first dossier.
+	r, closeReg, err := reg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeReg()
+	cfg.Register = r
 	cat, st, err := c.open(ctx, "", nil)
 	if err != nil {
 		return err

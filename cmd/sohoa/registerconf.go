@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sohoa/sohoa/internal/redact"
@@ -61,16 +62,13 @@ func (c *registerConfig) open(ctx context.Context) (reg *pipeline.Register, clos
 	var r register.Register
 	switch {
 	case strings.HasPrefix(c.url, "postgres://"), strings.HasPrefix(c.url, "postgresql://"):
-		m, err := pgmirror.Open(ctx, c.url)
-		if err != nil {
-			// Down is not a reason to lose the dossier: its people are
-			// left pending, to be checked again.
-			err = fmt.Errorf("register mirror %s: %w: %w", redact.URL(c.url), register.ErrUnavailable, err)
-			fmt.Fprintf(os.Stderr, "sohoa: %v; the dossier's reconciliation will be pending\n", err)
-			r = unreachable{err}
-			break
+		lm := &lazyMirror{url: c.url}
+		if _, err := lm.mirror(ctx); err != nil {
+			// Down is not a reason to lose dossiers: their people are left
+			// pending, and the mirror is opened again when asked next.
+			fmt.Fprintf(os.Stderr, "sohoa: %v; reconciliations stay pending until it answers\n", err)
 		}
-		r, close = m, m.Close
+		r, close = lm, lm.Close
 	case strings.HasPrefix(c.url, "https://"):
 		cfg := soap.Config{URL: c.url, Timeout: c.timeout}
 		if c.cert != "" || c.ca != "" {
@@ -124,12 +122,67 @@ func readSecret(file, env string) (string, error) {
 	return v, nil
 }
 
-// unreachable is a register that could not be reached at start: every
-// question gets the error that said so, register.ErrUnavailable.
-type unreachable struct{ err error }
+// lazyMirror is the register mirror, opened when first asked and opened
+// again after it could not be: a desk PC or worker started while the
+// database is down reconciles once it is back, without a restart.
+type lazyMirror struct {
+	url   string
+	every time.Duration // between attempts to open it; reopenAfter when 0
 
-func (u unreachable) Verify(context.Context, register.Request) (bool, error) { return false, u.err }
+	mu    sync.Mutex
+	m     *pgmirror.Mirror
+	tried time.Time // the last failed open
+}
 
-func (u unreachable) Lookup(context.Context, register.Request) (*register.Citizen, error) {
-	return nil, u.err
+// reopenAfter spaces out attempts to open a mirror that is down, so that a
+// queue of dossiers does not hammer it.
+const reopenAfter = 10 * time.Second
+
+func (l *lazyMirror) mirror(ctx context.Context) (*pgmirror.Mirror, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m != nil {
+		return l.m, nil
+	}
+	every := l.every
+	if every == 0 {
+		every = reopenAfter
+	}
+	if !l.tried.IsZero() && time.Since(l.tried) < every {
+		return nil, fmt.Errorf("register mirror %s: %w: could not be opened %s ago", redact.URL(l.url), register.ErrUnavailable,
+			time.Since(l.tried).Round(time.Second))
+	}
+	m, err := pgmirror.Open(ctx, l.url)
+	if err != nil {
+		l.tried = time.Now()
+		return nil, fmt.Errorf("register mirror %s: %w: %w", redact.URL(l.url), register.ErrUnavailable, err)
+	}
+	l.m = m
+	return m, nil
+}
+
+func (l *lazyMirror) Verify(ctx context.Context, req register.Request) (bool, error) {
+	m, err := l.mirror(ctx)
+	if err != nil {
+		return false, err
+	}
+	return m.Verify(ctx, req)
+}
+
+func (l *lazyMirror) Lookup(ctx context.Context, req register.Request) (*register.Citizen, error) {
+	m, err := l.mirror(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m.Lookup(ctx, req)
+}
+
+// Close closes the mirror if it was opened.
+func (l *lazyMirror) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m != nil {
+		l.m.Close()
+		l.m = nil
+	}
 }

@@ -175,6 +175,22 @@ func newLetterIndex(blobs []blob, maxDot int32, dpi float64) *letterIndex {
 	return li
 }
 
+// near reports whether a letter comes within reach pixels of d's box.
+func (li *letterIndex) near(d blob, reach int32) bool {
+	x0, y0, x1, y1 := d.x0-reach, d.y0-reach, d.x1+reach, d.y1+reach
+	for cy := max(0, y0) / li.cell; cy <= y1/li.cell; cy++ {
+		for cx := max(0, x0) / li.cell; cx <= x1/li.cell; cx++ {
+			for _, i := range li.cells[[2]int32{cx, cy}] {
+				b := li.blobs[i]
+				if b.x0 <= x1 && x0 <= b.x1 && b.y0 <= y1 && y0 <= b.y1 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // above reports whether a letter ends just above d, over d's centre: where
 // the letter a dot-below mark belongs to stands.
 func (li *letterIndex) above(d blob) bool {

@@ -235,6 +235,13 @@ func TestDespeckleOnlySpeckledPages(t *testing.T) {
 		fillRect(page, x, y, x+3, y+3, 25)
 		dots = append(dots, [2]int{x + 1, y + 1})
 	}
+	// Dust as big as those dots, in the margin, far from any letter.
+	var lone [][2]int
+	for i := 0; i < 20; i++ {
+		x, y := 40, 250+i*40
+		fillRect(page, x, y, x+3, y+3, 25)
+		lone = append(lone, [2]int{x + 1, y + 1})
+	}
 	clean := CleanForOCR(cloneGray(page), dpi, 128, true)
 	if clean.Specks != 0 {
 		t.Errorf("clean page: %d specks erased", clean.Specks)
@@ -255,6 +262,12 @@ func TestDespeckleOnlySpeckledPages(t *testing.T) {
 	for _, d := range dots {
 		if speckled.Pix[d[1]*speckled.Stride+d[0]] > 128 {
 			t.Fatalf("dot at %v erased as a speck", d)
+		}
+	}
+	// On the speckled page, dots that big away from every letter are dust.
+	for _, d := range lone {
+		if speckled.Pix[d[1]*speckled.Stride+d[0]] < 128 {
+			t.Errorf("lone dot at %v left on a speckled page", d)
 		}
 	}
 	if off := CleanForOCR(cloneGray(speckled), dpi, 128, false); off.Specks != 0 {

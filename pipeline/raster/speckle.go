@@ -30,6 +30,12 @@ const (
 	// about 16, noisy JPEGs 1.5-4, and those read better despeckled too
 	// (the generated noise class: CER 0.054 to 0.031).
 	speckledDensity = 1.0
+	// On a speckled page, a dot up to maxLoneDotArea (mm²) and
+	// maxLoneDotSide (mm) across with no letter within loneDotReach (mm;
+	// a third of 13-pt type) is dust as well.
+	maxLoneDotArea = 0.3
+	maxLoneDotSide = 0.8
+	loneDotReach   = 1.5
 )
 
 // Cleaned is what CleanForOCR erased.
@@ -76,6 +82,20 @@ func removeSpecks(g *image.Gray, dpi float64, blobs []blob, gone map[[2]int32]bo
 	cm2 := float64(g.Rect.Dx()*g.Rect.Dy()) / (mm * mm * 100)
 	if float64(len(specks)) < speckledDensity*cm2 {
 		return 0
+	}
+	// On a speckled page the dust also leaves dots as big as print's.
+	// Those away from any letter are dust too: a tone mark, the dot of an
+	// i, a full stop or a colon stands within a fraction of a letter's
+	// height of its letter.
+	maxDotArea := int32(maxLoneDotArea * mm * mm)
+	maxDotSide := int32(math.Round(maxLoneDotSide * mm))
+	letters := newLetterIndex(blobs, int32(math.Round(maxLoneDotSide*mm)), dpi)
+	reach := int32(math.Round(loneDotReach * mm))
+	for _, b := range blobs {
+		if b.n > maxArea && b.n <= maxDotArea && b.x1-b.x0 < maxDotSide && b.y1-b.y0 < maxDotSide &&
+			!gone[[2]int32{b.x0, b.y0}] && !letters.near(b, reach) {
+			specks = append(specks, b)
+		}
 	}
 	for _, b := range specks {
 		for y := b.y0; y <= b.y1; y++ {

@@ -82,8 +82,8 @@ type Builder struct {
 	// unset: its page reports carry no timings, so that a dossier
 	// assembled twice gets the same manifest.
 	Timed bool
-	pdf *pdf.Writer
-	m   Manifest
+	pdf   *pdf.Writer
+	m     Manifest
 	// calls are the register calls Finish made, for Calls.
 	calls []reconcile.Call
 }

@@ -38,7 +38,9 @@ func mirror(t *testing.T) *pgmirror.Mirror {
 
 var desk = Caller{Procedure: "1.001612", Service: "CSDLDC-TRACUU", Agency: "000.00.01.H26", Officer: "canbo.thu"}
 
-func field(v string) *extract.Field { return &extract.Field{Raw: v, Value: v, Page: 1, Confidence: 0.9} }
+func field(v string) *extract.Field {
+	return &extract.Field{Raw: v, Value: v, Page: 1, Confidence: 0.9}
+}
 
 // person is a person as extract gives one; empty values are left out.
 func person(role, id, legacy, name, dob, gender, permanent string) extract.Person {
@@ -129,8 +131,12 @@ func TestReconcile(t *testing.T) {
 			},
 		},
 		{
-			name:    "a number whose structure failed is not looked up",
-			person:  func() extract.Person { p := person(extract.RoleApplicant, "001085012345", "", "Nguyễn Văn An", "", "", ""); p.ID.Problem = "birth year disagrees"; return p }(),
+			name: "a number whose structure failed is not looked up",
+			person: func() extract.Person {
+				p := person(extract.RoleApplicant, "001085012345", "", "Nguyễn Văn An", "", "", "")
+				p.ID.Problem = "birth year disagrees"
+				return p
+			}(),
 			outcome: NoNumber,
 		},
 	}

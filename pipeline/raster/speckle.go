@@ -62,6 +62,12 @@ func CleanForOCR(g *image.Gray, dpi float64, threshold uint8, despeckle bool) Cl
 			gone[[2]int32{d.x0, d.y0}] = true
 		}
 		c.Specks = removeSpecks(g, dpi, blobs, gone)
+		if c.Specks > 0 {
+			// Dust among a leader's dots breaks its even pitch, and the
+			// leader stays; without the dust it shows.
+			_, blobs, _ = components(g, threshold)
+			c.LeaderDots += len(removeLeaders(g, dpi, blobs))
+		}
 	}
 	return c
 }

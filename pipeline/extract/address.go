@@ -56,12 +56,8 @@ func normalizeAddress(s string) string {
 		// The province: the last part, after "tỉnh" or "thành phố", or
 		// alone.
 		if i == len(parts)-1 || i >= len(parts)-2 && n > 0 {
-			rest := strings.Join(words[n:], " ")
-			for _, name := range provinceNames {
-				if key(rest) == key(name) && fold(rest) != fold(name+"x") {
-					words = append(words[:n], strings.Fields(name)...)
-					break
-				}
+			if name := provinceName(strings.Join(words[n:], " "), strings.Join(words[:n], " ")); name != "" {
+				words = append(words[:n], strings.Fields(name)...)
 			}
 		}
 		lead := ""
@@ -71,6 +67,47 @@ func normalizeAddress(s string) string {
 		parts[i] = lead + strings.Join(words, " ")
 	}
 	return norm.NFC.String(strings.Join(parts, ","))
+}
+
+// cityNames are the cities run by the centre, provinces of their own.
+var cityNames = []string{"Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế"}
+
+// provinceName is the province that name, read after the unit word unit
+// (or none) at the end of an address, is, as the register spells it: the
+// one it is with its tone marks misread, or, after "tỉnh" (among the
+// provinces) or "thành phố" (among the cities run by the centre), the only
+// one it is with one letter misread, in names long enough that one letter
+// does not make another ("tỉnh Đát Lắk" is Đắk Lắk; "tỉnh Xiên Giang",
+// Kiên Giang or Tiền Giang, stays as read). Elsewhere a letter off is
+// another place: "thị xã Bình Long" is no "Vĩnh Long". Empty when it is
+// none.
+func provinceName(name, unit string) string {
+	k := key(name)
+	for _, p := range provinceNames {
+		if k == key(p) {
+			return p
+		}
+	}
+	var among []string
+	switch fold(unit) {
+	case "tinh":
+		among = provinceNames
+	case "thanh pho":
+		among = cityNames
+	}
+	if len(k) < 6 {
+		return ""
+	}
+	found := ""
+	for _, p := range among {
+		if distance(k, key(p)) <= 1 {
+			if found != "" {
+				return ""
+			}
+			found = p
+		}
+	}
+	return found
 }
 
 // spell replaces the unit word that opens words[at:], if one does (the

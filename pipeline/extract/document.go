@@ -296,9 +296,15 @@ func issueDate(pages [][]*row) *Field {
 				continue
 			}
 			// The place: a few words, closed by a comma (or what OCR made
-			// of it), or no more than four without one.
+			// of it), or no more than four without one. Specks OCR read
+			// about it ("¡", ":") are no words of it.
 			before := strings.TrimSpace(text[:m[0]])
-			words := strings.Fields(before)
+			var words []string
+			for _, w := range strings.Fields(before) {
+				if hasAlnum(w) {
+					words = append(words, w)
+				}
+			}
 			comma := strings.HasSuffix(before, ",") || strings.HasSuffix(before, ";")
 			if len(words) == 0 || len(words) > 7 || !comma && (len(words) > 4 || len(findLabels(r)) > 0) {
 				continue

@@ -16,7 +16,10 @@
 // words as read (Raw) beside the value normalised from them (Value), and a
 // value that cannot be what its label says (an identification number
 // whose digits contradict the holder's date of birth, a date that is no
-// date) keeps its Raw with an empty Value and the Problem found.
+// date, an address that stops at "tỉnh") keeps its Raw with an empty
+// Value and the Problem found; so does a name or an address with a word
+// OCR only guessed (its confidence in the word), as nothing else can
+// check those.
 package extract
 
 import (

@@ -64,8 +64,16 @@ var labelTexts = []struct {
 		"Số CMND", "CMND số", "Số chứng minh nhân dân", "Chứng minh nhân dân số", "Số CMND/CCCD", "Số CCCD/CMND",
 		"CMND/CCCD số", "CCCD/CMND số", "Số CCCD/CMND/Hộ chiếu", "Số CMND/CCCD/Hộ chiếu", "Số định danh cá nhân/CCCD",
 		"Giấy tờ tùy thân", "Số giấy tờ tùy thân", "Giấy tờ nhân thân", "Số CMT", "Số thẻ căn cước"}},
+	// The number's name is long enough that its last words alone are it,
+	// where a seal or specks made the first unreadable ("sỹ ðjmh danh cá
+	// nhân 048219972995"); its digits are held to a number's structure as
+	// any are.
+	{kIDNumber, "", false, false, []string{"danh cá nhân"}},
 	{kPermanentAddress, "", false, false, []string{"Nơi thường trú", "Địa chỉ thường trú", "Hộ khẩu thường trú",
 		"Nơi đăng ký thường trú", "Nơi đăng ký hộ khẩu thường trú", "Thường trú tại", "HKTT"}},
+	// The words before "thường trú" misread or glued to numbering
+	// ("Nœ:thường trú:"): the colon says it is the label.
+	{kPermanentAddress, "", false, true, []string{"Thường trú"}},
 	{kCurrentAddress, "", false, false, []string{"Nơi ở hiện tại", "Nơi ở hiện nay", "Chỗ ở hiện nay", "Chỗ ở hiện tại",
 		"Địa chỉ hiện tại", "Địa chỉ hiện nay", "Địa chỉ liên hệ", "Nơi cư trú", "Địa chỉ", "Trú tại", "Cư trú tại",
 		"Hiện cư trú tại", "Nơi ở"}},

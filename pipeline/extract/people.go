@@ -108,7 +108,7 @@ func (a *assembler) row(p, i int) {
 		field := ""
 		if len(vals) > 0 {
 			if m.lab.kind == kPermanentAddress || m.lab.kind == kCurrentAddress {
-				vals = trimSpecks(vals)
+				vals = trimSpecks(beforeGap(vals))
 				vals = append(vals, a.continuation(p, i, vals)...)
 			}
 			f, field = a.read(m, r.page, vals)
@@ -118,7 +118,7 @@ func (a *assembler) row(p, i int) {
 		if (f == nil || f.Value == "") && j == len(ms)-1 && m.lab.kind != kAddressee {
 			if next, at := a.nextLine(p, i, m.lab.kind); len(next) > 0 {
 				if m.lab.kind == kPermanentAddress || m.lab.kind == kCurrentAddress {
-					next = trimSpecks(next)
+					next = trimSpecks(beforeGap(next))
 					next = append(next, a.continuation(p, at, next)...)
 				}
 				f, field = a.read(m, a.rows[p][at].page, next)
@@ -305,12 +305,16 @@ func (a *assembler) nextLine(p, i int, k kind) ([]token, int) {
 
 // continuation is the rest of an address that went on over further
 // lines: up to two, while the address does not yet end with its province
-// and the next line reads as part of one.
+// and the next line reads as part of one. A line without labels that
+// starts off both the address's margins (its line's and its value's), or
+// has no word OCR read with some confidence, is a seal's or a signature's
+// marks that OCR put between the two, and is passed over.
 func (a *assembler) continuation(p, i int, vals []token) []token {
 	rs := a.rows[p]
 	var more []token
-	for j := i + 1; j < len(rs) && j <= i+2; j++ {
-		if complete(joinText(append(append([]token{}, vals...), more...))) || !below(rs[j-1], rs[j]) {
+	prev, lines := rs[i], 0
+	for j := i + 1; j < len(rs) && lines < 2; j++ {
+		if complete(joinText(append(append([]token{}, vals...), more...))) || !below(prev, rs[j]) {
 			break
 		}
 		n, ms := rs[j], a.labels[p][j]
@@ -320,19 +324,57 @@ func (a *assembler) continuation(p, i int, vals []token) []token {
 		} else if sectionRole(n) != "" {
 			break
 		}
-		toks := a.live(n, 0, end)
+		// Leader dots and specks around the words are no words of the line.
+		toks := trimSpecks(beforeGap(meaningful(a.live(n, 0, end))))
+		for len(toks) > 0 && junk(toks[0]) {
+			toks = toks[1:]
+		}
+		if len(ms) == 0 && len(toks) > 0 && (!aligned(toks[0], rs[i], vals) || !textual(toks)) {
+			continue
+		}
 		// A line of the address's own words, or the few that end it
 		// ("Nội", "Lắk") where it broke inside a name.
-		if len(toks) == 0 || !(addressLike(toks) && len(toks) <= 10) && (len(toks) > 3 || end < len(n.toks)) {
+		if len(toks) == 0 || !(addressLike(toks) && len(toks) <= 10) && (len(toks) > 3 || end < len(n.toks) || !nameWords(toks)) {
 			break
 		}
 		a.take(n, 0, end)
 		more = append(more, toks...)
+		prev, lines = n, lines+1
 		if end < len(n.toks) {
 			break
 		}
 	}
 	return more
+}
+
+// aligned reports whether a line that starts with t starts at the left
+// edge of row r or under the first word of the value vals on it, within a
+// letter's height or two.
+func aligned(t token, r *row, vals []token) bool {
+	h := max(t.box[3]-t.box[1], 1)
+	near := func(x int) bool { return t.box[0] > x-2*h && t.box[0] < x+2*h }
+	return near(r.box[0]) || len(vals) > 0 && near(vals[0].box[0])
+}
+
+// textual: a line with a word of letters that OCR is fairly sure of, as
+// a line of print has and the marks of a seal or a signature seldom do.
+func textual(toks []token) bool {
+	for _, t := range toks {
+		if t.conf >= 50 && lettersOnly(strings.Trim(t.text, ".,;:"+quotes)) {
+			return true
+		}
+	}
+	return false
+}
+
+// nameWords: capitalised words, as the names of places are written.
+func nameWords(toks []token) bool {
+	for _, t := range toks {
+		if _, ok := nameWord(t.text); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func allCapitals(toks []token) bool {

@@ -3,6 +3,7 @@ package extract
 import (
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -32,8 +33,9 @@ func (r *row) height() int { return r.box[3] - r.box[1] }
 func rows(words []Word, page int) []*row {
 	byLine := map[int]*row{}
 	var order []int
+	letter := letterSize(words)
 	for _, w := range words {
-		if strings.TrimSpace(w.Text) == "" {
+		if strings.TrimSpace(w.Text) == "" || speck(w, letter) {
 			continue
 		}
 		r := byLine[w.Line]
@@ -74,6 +76,37 @@ func rows(words []Word, page int) []*row {
 	return out
 }
 
+// letterSize is the page's usual height of a word: the median height of
+// the words that hold a letter or a digit.
+func letterSize(words []Word) int {
+	var hs []int
+	for _, w := range words {
+		if hasAlnum(w.Text) {
+			hs = append(hs, w.Box[3]-w.Box[1])
+		}
+	}
+	if len(hs) == 0 {
+		return 0
+	}
+	sort.Ints(hs)
+	return hs[len(hs)/2]
+}
+
+// speck: a word whose box is too small to hold any letter, a third of the
+// page's word height in both directions, whatever OCR read in it. Dust
+// and the dots of a seal's ring come back as letters ("C", "T", "l") or
+// as the first letter of the word beside them, a few pixels wide.
+func speck(w Word, letter int) bool {
+	if !hasAlnum(w.Text) {
+		return false // punctuation is small; meaningful and clean see to it
+	}
+	return 3*max(w.Box[2]-w.Box[0], w.Box[3]-w.Box[1]) < letter
+}
+
+func hasAlnum(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+}
+
 // sameRow: two OCR lines side by side, overlapping in height by more than
 // half the shorter one and not in width.
 func sameRow(a, b *row) bool {
@@ -102,6 +135,46 @@ func split(w Word) []token {
 		b.Text, b.Box[0] = text[i+1:], x
 		return append(split(a), split(b)...)
 	}
+	if k := gluedValue(text); k > 0 {
+		n := utf8.RuneCountInString(text)
+		x := w.Box[0] + (w.Box[2]-w.Box[0])*utf8.RuneCountInString(text[:k])/n
+		a, b := w, w
+		a.Box[2], b.Box[0] = x, x
+		b.Text = text[k:]
+		return append([]token{{text: text[:k], key: key(text[:k]), colon: true, box: a.Box, conf: w.Confidence}}, split(b)...)
+	}
 	return []token{{text: text, key: key(text), colon: strings.HasSuffix(text, ":") || strings.HasSuffix(text, ";"),
 		box: w.Box, conf: w.Confidence}}
+}
+
+// gluedValue is where a number starts in a word of letters run into it,
+// a label's last word and its value where OCR lost the space and read
+// the colon as a letter or not at all ("sinhz1997", "CCCD001084012345"):
+// three letters or more, one of them no digit's look-alike, then four
+// digits or more. Zero when it is none: codes of a letter or two and a
+// number ("CH85339") are left whole, and so is a number whose first
+// digits OCR read as letters ("OOl084012345").
+func gluedValue(w string) int {
+	letters, word := 0, false
+	for i, r := range w {
+		switch {
+		case unicode.IsLetter(r):
+			letters++
+			word = word || digitLike(r) < 0
+		case unicode.IsDigit(r) && letters >= 3 && word:
+			digits := 0
+			for _, d := range w[i:] {
+				if unicode.IsDigit(d) {
+					digits++
+				}
+			}
+			if digits >= 4 {
+				return i
+			}
+			return 0
+		default:
+			return 0
+		}
+	}
+	return 0
 }

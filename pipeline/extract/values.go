@@ -3,8 +3,13 @@ package extract
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // A value's words are read by its label's kind. Each reader returns the
@@ -42,10 +47,12 @@ var honorifics = map[string]bool{"ong": true, "ba": true, "ongba": true, "anh": 
 // word that is not part of a name.
 func readName(page int, toks []token) *Field {
 	var used []token
+	var words []string // the name's words, without the marks OCR glued to them
+	var stop *token    // the word the name ran into, if OCR could not read it
 	paren := false
 	for i, t := range toks {
 		if junk(t) {
-			if len(used) > 0 {
+			if len(used) > 0 && !specksWithin(used, toks[i:]) {
 				break // a name ends at the specks after it
 			}
 			continue
@@ -60,12 +67,19 @@ func readName(page int, toks []token) *Field {
 		if len(used) == 0 && (honorifics[t.key] || i == 0 && strings.Contains(t.text, "/") && honorifics[key(strings.Split(t.text, "/")[0])]) {
 			continue
 		}
-		w := strings.TrimRight(t.text, ",;.:")
-		if !lettersOnly(w) || !capitalised(w) {
+		w, ok := nameWord(t.text)
+		if len(used) > 0 && wideGap(used[len(used)-1], t) {
+			break
+		}
+		if !ok {
+			if len(used) > 0 && t.conf < nameFloor && utf8.RuneCountInString(strings.Trim(t.text, ".,;:"+quotes)) >= 2 {
+				stop = &toks[i]
+			}
 			break
 		}
 		used = append(used, t)
-		if w != t.text {
+		words = append(words, w)
+		if strings.ContainsAny(strings.TrimRight(t.text, quotes), ",;.:") {
 			break // a comma or colon ends the name
 		}
 	}
@@ -76,12 +90,86 @@ func readName(page int, toks []token) *Field {
 	if len(used) < 2 || len(used) > 7 {
 		return f.reject("%q is not a full name", f.Raw)
 	}
-	var words []string
-	for _, w := range strings.Fields(strings.ToUpper(clean(f.Raw))) {
-		words = append(words, stopTone(w))
+	for i, w := range words {
+		words[i] = stopTone(strings.ToUpper(norm.NFC.String(w)))
 	}
 	f.Value = strings.Join(words, " ")
+	if t, ok := guessed(used, nameFloor); ok {
+		return f.reject("OCR guessed %q (confidence %.0f)", t.text, t.conf)
+	}
+	// A word OCR could not read right after the name may be its end.
+	if stop != nil {
+		return f.reject("the name runs into %q, which OCR guessed (confidence %.0f)", stop.text, stop.conf)
+	}
 	return f
+}
+
+// A name has no structure nor vocabulary to hold its words to, so a word
+// OCR is less sure of than not is not taken as read; an address's unit
+// words and province are checked against theirs, and only a word OCR all
+// but made up (under 10 in Tesseract's confidence, which it gives specks
+// and strokes it forced into letters) stops it.
+const (
+	nameFloor    = 50
+	addressFloor = 10
+)
+
+// guessed is the first word of toks OCR read with a confidence under
+// floor.
+func guessed(toks []token, floor float64) (token, bool) {
+	for _, t := range toks {
+		if t.conf < floor {
+			return t, true
+		}
+	}
+	return token{}, false
+}
+
+// quotes are the marks OCR reads off specks beside a word: no Vietnamese
+// word opens or closes with one ("'CÔNG", "Sơn`").
+const quotes = "'`´‘’“”\"„‚"
+
+// nameWord is w as a word of a name, without the quote marks OCR glued to
+// it and the punctuation that closes it, if it can be one: letters, the
+// first a capital. A quote inside a word stays: "H'Mông".
+func nameWord(w string) (string, bool) {
+	w = strings.Trim(strings.TrimRight(strings.Trim(w, quotes), ",;.:"), quotes)
+	return w, lettersOnly(w) && capitalised(w)
+}
+
+// specksWithin reports whether the specks that open rest stand inside
+// the name read so far rather than after it: no wide space (wideGap)
+// after its last word, and followed, to the end of the value or a comma,
+// only by words of a name in the same case ("Phạm ( Công Khánh"). Leader
+// dots before another value are wider than a space; a label's words are
+// not capitalised throughout.
+func specksWithin(used, rest []token) bool {
+	last := used[len(used)-1]
+	upper := isUpperWord(last.text)
+	n := 0
+	for _, t := range rest {
+		if junk(t) {
+			if n > 0 {
+				return false
+			}
+			continue
+		}
+		w, ok := nameWord(t.text)
+		if !ok || isUpperWord(w) != upper {
+			return false
+		}
+		if n == 0 && wideGap(last, t) {
+			return false
+		}
+		n++
+		if len(used)+n > 7 {
+			return false
+		}
+		if strings.ContainsAny(t.text, ",;") {
+			break
+		}
+	}
+	return n > 0
 }
 
 // digitClass is what may stand for a digit in a date: digits and the
@@ -333,6 +421,29 @@ func readPhone(page int, toks []token) *Field {
 	return f
 }
 
+// beforeGap cuts a value at the first space between two of its words on
+// one line wider than two letters' height: words are typed a space apart,
+// and what stands further on is another column, a mark or specks ("...
+// thành phố Đà Nẵng,      TP"). Specks before the value's first word do
+// not start it.
+func beforeGap(toks []token) []token {
+	started := false
+	for i, t := range toks {
+		if i > 0 && started && wideGap(toks[i-1], t) {
+			return toks[:i]
+		}
+		started = started || !junk(t)
+	}
+	return toks
+}
+
+// wideGap: b follows a on its line after more than two letters' height.
+func wideGap(a, b token) bool {
+	h := max(a.box[3]-a.box[1], 1)
+	sameLine := b.box[1] < a.box[3] && a.box[1] < b.box[3]
+	return sameLine && b.box[0]-a.box[2] > 2*h
+}
+
 // trimSpecks drops what OCR made of specks after a value's last word:
 // "Thành phố Hồ Chí Minh “7".
 func trimSpecks(toks []token) []token {
@@ -356,15 +467,85 @@ func readAddress(page int, toks []token) *Field {
 		}
 		kept = append(kept, t)
 	}
-	kept = trimSpecks(kept)
+	kept = afterProvince(trimSpecks(kept))
 	if len(kept) == 0 {
 		return nil
 	}
-	f := newField(page, kept, normalizeAddress(clean(joinText(kept))))
+	var words []string
+	for _, t := range kept {
+		words = append(words, addressWord(t.text))
+	}
+	f := newField(page, kept, normalizeAddress(clean(strings.Join(words, " "))))
 	if len(kept) < 2 {
 		return f.reject("%q is no address", f.Raw)
 	}
+	if u := danglingUnit(words); u != "" {
+		return f.reject("%q ends at %q: the name after it was not read", f.Raw, u)
+	}
+	if t, ok := guessed(kept, addressFloor); ok {
+		return f.reject("OCR guessed %q (confidence %.0f)", t.text, t.conf)
+	}
 	return f
+}
+
+// levels are the administrative units whose name or number always
+// follows them.
+var levels = []string{"phuong", "xa", "quan", "huyen", "tinh", "thanh pho", "thi xa", "thi tran"}
+
+// danglingUnit is the unit word an address ends with, in lower case as
+// unit words are written within one, where the rest of the address was
+// lost ("..., huyện Cẩm Giàng, tỉnh"); empty when it ends with a name.
+func danglingUnit(words []string) string {
+	var tail []string
+	for i := len(words) - 1; i >= 0 && len(tail) < 2; i-- {
+		if w := strings.Trim(words[i], ".,;:"); w != "" {
+			tail = append([]string{w}, tail...)
+		}
+	}
+	for k := range tail {
+		u := strings.Join(tail[k:], " ")
+		if r, _ := utf8.DecodeRuneInString(u); unicode.IsLower(r) && slices.Contains(levels, fold(u)) {
+			return u
+		}
+	}
+	return ""
+}
+
+// afterProvince drops a letter or two that follow an address's province
+// ("..., tỉnh Đắk Lắk L"): an address ends there, and what OCR read after
+// it is specks. Anything longer stays, to be seen.
+func afterProvince(toks []token) []token {
+	for n := len(toks) - 1; n >= max(1, len(toks)-2); n-- {
+		stray := true
+		for _, t := range toks[n:] {
+			w := strings.Trim(t.text, ".,;:"+quotes)
+			stray = stray && utf8.RuneCountInString(w) <= 2 && lettersOnly(w)
+		}
+		if !stray {
+			break
+		}
+		if complete(joinText(toks[:n])) {
+			return toks[:n]
+		}
+	}
+	return toks
+}
+
+// addressWord is a word of an address without the marks OCR glues to
+// words and no address has there: quote marks at either end ("'Quý"), a
+// dash before a word ("-quận"), a colon after one ("phường: Điện Biên");
+// a semicolon after one is the comma it was ("Gián; quận").
+func addressWord(w string) string {
+	w = strings.Trim(w, quotes)
+	if rest := strings.TrimLeft(w, "-–—"); rest != w && rest != "" {
+		if r, _ := utf8.DecodeRuneInString(rest); unicode.IsLetter(r) {
+			w = rest
+		}
+	}
+	if strings.HasSuffix(w, ";") {
+		w = strings.TrimRight(w, ";") + ","
+	}
+	return strings.TrimRight(w, ":")
 }
 
 // complete reports whether an address, as read, ends with its province:
@@ -396,14 +577,14 @@ func complete(addr string) bool {
 	return false
 }
 
-// cityKeys are the cities run by the centre, provinces of their own.
-var cityKeys = []string{key("Hà Nội"), key("Hồ Chí Minh"), key("Hải Phòng"), key("Đà Nẵng"), key("Cần Thơ"), key("Huế")}
-
-var provinceKeys []string
+var provinceKeys, cityKeys []string
 
 func init() {
 	for _, p := range provinceNames {
 		provinceKeys = append(provinceKeys, key(p))
+	}
+	for _, c := range cityNames {
+		cityKeys = append(cityKeys, key(c))
 	}
 }
 

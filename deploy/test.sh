@@ -30,5 +30,6 @@ fi
 
 # ./... skips testdata/, so the fixture generator is named on its own.
 go vet ./... ./testdata/gen/...
+CGO_ENABLED=0 GOOS=windows go build -o /dev/null ./cmd/sohoa-station
 staticcheck ./... ./testdata/gen/...
 go test -count=1 ./... ./testdata/gen/... "$@"

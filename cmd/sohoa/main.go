@@ -30,6 +30,7 @@ Usage:
   sohoa verify FILE.pdf [--originals DIR] [--roots PEM] [--json]
   sohoa serve [options]
   sohoa worker [options]
+  sohoa station --server URL --token-file FILE --watch DIR [options]
   sohoa tokens create --name NAME --role ROLE [--office OFFICE] | list | revoke --name NAME
   sohoa audit verify [--dossier CODE] [--postgres DSN]
   sohoa register load [--postgres DSN] FILE.csv
@@ -48,6 +49,9 @@ Commands:
             on one or many machines); serve and worker share Redis,
             PostgreSQL and storage, set by flags or SOHOA_* variables
             ('sohoa serve -h', 'sohoa worker -h')
+  station   the agent on a scanner PC: watches the scanner's folder, one
+            sub-folder a dossier, and uploads its pages, resuming after
+            a restart or an outage without sending a page twice
   tokens    API clients: each token has one role (operator, workflow,
             auditor, admin); it is printed once and stored hashed
   audit verify
@@ -89,6 +93,8 @@ func run(ctx context.Context, args []string) int {
 		err = serve(ctx, args[1:])
 	case "worker":
 		err = worker(ctx, args[1:])
+	case "station":
+		err = stationCmd(ctx, args[1:])
 	case "tokens":
 		err = tokens(ctx, args[1:])
 	case "audit":
@@ -106,7 +112,7 @@ func run(ctx context.Context, args []string) int {
 			switch args[1] {
 			case "ingest":
 				return ingestHelp()
-			case "serve", "worker":
+			case "serve", "worker", "station":
 				return run(ctx, []string{args[1], "-h"})
 			case "audit":
 				return run(ctx, []string{"audit", "verify", "-h"})

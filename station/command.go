@@ -17,6 +17,7 @@ import (
 // station" or "sohoa-station").
 func Usage(name string) string {
 	return fmt.Sprintf(`Usage: %s --server URL --token-file FILE --watch DIR [options]
+       %[1]s sheet [--end] [--out FILE.pdf] CODE
 
 The agent on a scanner PC. Each sub-folder of DIR is one dossier, its
 page files (JPEG, PNG, TIFF, PDF) the pages in name order (scan2 before
@@ -30,10 +31,17 @@ find are shown. What was done is kept in --db: stop or kill the agent at
 any time, or lose the link for hours; it goes on where it was and sends
 no page twice.
 
+Pages written into DIR itself are a stream: a separator sheet, printed
+by "%[1]s sheet CODE", sends the pages after it to dossier CODE
+(they are moved into the sub-folder CODE); an end sheet ("sheet --end")
+submits the dossier. Sheets are read from JPEG, PNG and TIFF scans, not
+from PDFs, and are never sent; the agent puts them into DIR/%[5]s.
+Pages with no sheet before them are left where they are.
+
 Options may also be set in a file given by --config, one "name = value"
 a line (# starts a comment); the command line wins.
 
-`, name, JoinFile, SubmitMarker, SubmitMarker)
+`, name, JoinFile, SubmitMarker, SubmitMarker, SheetsFolder)
 }
 
 // ErrHelp is returned when help was asked for and printed.
@@ -43,6 +51,9 @@ var ErrHelp = flag.ErrHelp
 // command's name) until ctx ends. A mistake in the arguments is an error
 // wrapping *UsageError.
 func Command(ctx context.Context, name string, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "sheet" {
+		return sheetCommand(name+" sheet", args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -136,4 +147,64 @@ func readConfig(fs *flag.FlagSet, path string, set map[string]bool) error {
 		}
 	}
 	return sc.Err()
+}
+
+// sheetCommand prints a separator sheet: a PDF to --out, or to stdout.
+func sheetCommand(name string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s [--end] [--out FILE.pdf] CODE\n\nWrites the separator sheet of dossier CODE, an A4 PDF to print.\n\n", name)
+		fs.PrintDefaults()
+	}
+	out := fs.String("out", "", "write the PDF to this file (default: CODE.pdf, or CODE-end.pdf; - for stdout)")
+	end := fs.Bool("end", false, "an end sheet: put after the dossier's last page, it submits the dossier")
+	// The code may come before the options, as a person types it.
+	var code string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		code, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ErrHelp
+		}
+		return &UsageError{err}
+	}
+	rest := fs.Args()
+	if code == "" && len(rest) > 0 {
+		code, rest = rest[0], rest[1:]
+	}
+	switch {
+	case code == "":
+		return &UsageError{errors.New("sheet: the dossier's code is required")}
+	case len(rest) > 0:
+		return &UsageError{fmt.Errorf("sheet: unexpected argument %q", rest[0])}
+	case !codePattern.MatchString(code):
+		return &UsageError{fmt.Errorf("sheet %q: %w", code, ErrBadCode)}
+	}
+	s := Sheet{Code: code, Submit: *end}
+	if *out == "-" {
+		return WriteSheetPDF(stdout, s)
+	}
+	path := *out
+	if path == "" {
+		path = code + ".pdf"
+		if *end {
+			path = code + "-end.pdf"
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("sheet: %w", err)
+	}
+	if err := WriteSheetPDF(f, s); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("sheet: %w", err)
+	}
+	fmt.Fprintf(stdout, "%s: %v written; print it at 100%%\n", path, s)
+	return nil
 }

@@ -3,8 +3,11 @@
 // `sohoa serve`. It watches the folder the scanner software writes to,
 // takes each page file once the scanner has finished writing it, and
 // sends it through the station API: one sub-folder is one dossier, its
-// files the pages in name order. A SUBMIT file in the sub-folder hands
-// the dossier to the workers; the agent then shows the page warnings the
+// files the pages in name order. Pages written into the watched folder
+// itself are a stream cut into dossiers by separator sheets, printed
+// pages whose QR code names the dossier (sheet.go, stream.go). A SUBMIT
+// file in the sub-folder, or an end sheet, hands the dossier to the
+// workers; the agent then shows the page warnings the
 // workers find (blank, blurred, low resolution, upside down) and the
 // dossier's end.
 //
@@ -204,10 +207,15 @@ func (a *agent) subfolders() []string {
 	return out
 }
 
-// watchPass queues the page files the scanner finished in every folder.
+// watchPass sorts the stream of pages in the watched folder itself into
+// their dossiers' folders, then queues the page files the scanner
+// finished in every folder.
 // A folder that joins an existing dossier waits for the sender to learn
 // the dossier's pages, since its positions follow them.
 func (a *agent) watchPass(ctx context.Context) error {
+	if err := a.sortStream(); err != nil {
+		return err
+	}
 	for _, name := range a.subfolders() {
 		if ctx.Err() != nil {
 			return nil

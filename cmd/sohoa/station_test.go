@@ -364,3 +364,109 @@ func TestStationMultipartResume(t *testing.T) {
 		}
 	}
 }
+
+// printSheet prints a separator sheet with `sohoa station sheet` and
+// "scans" it: poppler renders the PDF at dpi, grey, as JPEG (PNG when
+// ext is .png), the file a scanner would write.
+func (s *stationRun) printSheet(code string, end bool, dpi int, ext string) []byte {
+	t := s.c.t
+	t.Helper()
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "sheet.pdf")
+	args := []string{"station", "sheet", code, "--out", pdf}
+	if end {
+		args = append(args, "--end")
+	}
+	if out, err := exec.Command(s.c.bin, args...).CombinedOutput(); err != nil {
+		t.Fatalf("sohoa %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	format := "-jpeg"
+	if ext == ".png" {
+		format = "-png"
+	}
+	out := filepath.Join(dir, "scan")
+	if b, err := exec.Command("pdftoppm", "-r", strconv.Itoa(dpi), "-gray", format, "-singlefile", pdf, out).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm (poppler) renders the sheet: %v\n%s", err, b)
+	}
+	if ext == ".jpeg" {
+		ext = ".jpg"
+	}
+	b, err := os.ReadFile(out + ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestStationSeparatorSheets: a scanner fed a stack of two dossiers
+// writes one stream of files into the watched folder itself: [page with
+// no sheet, sheet A, p1, p2, sheet B, p3, end sheet B]. The agent sends
+// p1 and p2 to A, p3 to B, and submits B; the sheets are not sent, and
+// the page before any sheet is left where it was. The agent is killed
+// mid-stream and started again.
+func TestStationSeparatorSheets(t *testing.T) {
+	c := newCluster(t, "local")
+	c.serve()
+	c.worker("worker-a")
+	codeA, codeB := c.create("desk"), c.create("desk")
+	s := newStation(c, "300ms")
+	sheetA := s.printSheet(codeA, false, 200, ".jpg")
+	sheetB := s.printSheet(codeB, false, 300, ".png")
+	endB := s.printSheet(codeB, true, 150, ".jpg")
+	s.start()
+
+	form, receipt, birth, blank := scanFile(t, "form-300.jpg"), scanFile(t, "receipt-150.png"),
+		scanFile(t, "birth-upside-200.jpg"), scanFile(t, "blank-300.jpg")
+	stream := []struct {
+		name string
+		data []byte
+	}{
+		{"img0.jpg", blank}, {"img1.jpg", sheetA}, {"img2.jpg", form}, {"img3.png", receipt},
+		{"img4.png", sheetB}, {"img5.jpg", birth}, {"img6.jpg", endB},
+	}
+	for i, f := range stream {
+		s.drop("", f.name, f.data)
+		time.Sleep(100 * time.Millisecond) // a scanner's pace, roughly
+		if i == 2 {
+			// Killed once p1 is sorted in, the agent still knows, when
+			// started again, that the next pages go to A.
+			s.waitLog(`img2.jpg sorted in`, 30*time.Second)
+			agent := c.procs["station"]
+			agent.Process.Signal(syscall.SIGKILL)
+			agent.Wait()
+			s.start()
+		}
+	}
+	s.waitLog(regexp.QuoteMeta(codeB)+`: signed`, 3*time.Minute)
+	s.waitLog(regexp.QuoteMeta(codeA)+`.*2/2 pages sent`, 30*time.Second)
+
+	c.checkStationPages(codeA, form, receipt)
+	c.checkStationPages(codeB, birth)
+	c.checkOnce(codeB, 1)
+	var d apiDossier
+	if st := c.call("GET", "/v1/dossiers/"+codeA, nil, &d); st != 200 || (d.Status != "uploading" && d.Status != "created") {
+		t.Errorf("dossier A: status %d, %s; want it still open (no end sheet)", st, d.Status)
+	}
+	if n := c.counter(stagedPUTs); n != 3 {
+		t.Errorf("%d page uploads stored, want 3 (no sheet, no page without a sheet)", n)
+	}
+	if n := c.counter(created); n != 2 {
+		t.Errorf("%d dossiers created, want the 2 opened at the desk: the sheets join them", n)
+	}
+	if _, err := os.Stat(filepath.Join(s.watch, "img0.jpg")); err != nil {
+		t.Errorf("the page with no sheet before it is not left where it was: %v", err)
+	}
+	aside, _ := os.ReadDir(filepath.Join(s.watch, ".sohoa-sheets"))
+	if len(aside) != 3 {
+		t.Errorf("%d sheets put aside, want 3", len(aside))
+	}
+	log := s.log()
+	for _, want := range []string{"img0.jpg: no separator sheet before it",
+		"img1.jpg: separator sheet of " + codeA, "img6.jpg: end sheet of " + codeB,
+		codeB + ": submitted, 1 pages"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the station's log lacks %q:\n%s", want, log)
+		}
+	}
+	t.Logf("the station's log:\n%s", log)
+}

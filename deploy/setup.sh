@@ -4,7 +4,7 @@
 #   deploy/setup.sh          runtime and build: Tesseract with the Vietnamese
 #                            model, Leptonica, poppler-utils, qpdf, a C++ compiler
 #   deploy/setup.sh --bench  also OCRmyPDF, for bench/ocr.sh's comparison
-#   deploy/setup.sh --test   also Redis and PostgreSQL, which the service's
+#   deploy/setup.sh --test   also Redis, PostgreSQL and Chromium, which the service's
 #                            tests run against (deploy/test.sh passes it)
 set -euo pipefail
 
@@ -12,7 +12,7 @@ pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev liblept
       poppler-utils qpdf ghostscript libnss3-tools g++ pkg-config fonts-dejavu-extra)
 case "${1:-}" in
   --bench) pkgs+=(ocrmypdf jq redis-tools curl) ;;
-  --test) pkgs+=(redis-server postgresql) ;;
+  --test) pkgs+=(redis-server postgresql chromium) ;;
 esac
 
 missing=()

@@ -27,6 +27,7 @@ import (
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/local"
 	"github.com/sohoa/sohoa/storage/s3"
+	"github.com/sohoa/sohoa/web"
 	"github.com/sohoa/sohoa/webhook"
 	"github.com/sohoa/sohoa/workers"
 )
@@ -256,7 +257,16 @@ func serve(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return fmt.Errorf("--listen (SOHOA_LISTEN): %w", err)
 	}
-	srv, l := httpServer(h, l, lim, log)
+	// The desk's and auditor's pages share the listener with the API.
+	pages, err := web.New(web.Config{API: h, Catalog: cat, Store: st, Log: log,
+		Secure: strings.HasPrefix(baseURL, "https://")})
+	if err != nil {
+		return err
+	}
+	root := http.NewServeMux()
+	root.Handle("/", h)
+	pages.Mount(root)
+	srv, l := httpServer(root, l, lim, log)
 	log.Info("serving", "addr", l.Addr().String(), "storage", c.storageKind)
 	go func() {
 		<-ctx.Done()

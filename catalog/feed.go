@@ -101,3 +101,45 @@ func (c *Catalog) Counts(ctx context.Context) (dossiers map[string]int, pages ma
 	}
 	return dossiers, pages, rows.Err()
 }
+
+// SearchFilter narrows Search; empty fields match every dossier.
+type SearchFilter struct {
+	Office string
+	// Citizen keeps the dossiers that name this number: the one the
+	// station recorded, or one their documents gave.
+	Citizen string
+	// From and To bound the creation time: From ≤ created < To.
+	From, To time.Time
+	Limit    int // at most this many; 100 when 0
+}
+
+// Search returns the dossiers f matches, whatever their status, the most
+// recently created first: what an auditor looks a citizen's dossiers up by.
+func (c *Catalog) Search(ctx context.Context, f SearchFilter) ([]Dossier, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	var from, to any
+	if !f.From.IsZero() {
+		from = f.From
+	}
+	if !f.To.IsZero() {
+		to = f.To
+	}
+	rows, err := c.pool.Query(ctx, `
+		SELECT `+dossierColumns+` FROM dossiers d
+		WHERE ($1 = '' OR d.office = $1)
+			AND ($2 = '' OR d.citizen_id = $2
+				OR EXISTS (SELECT 1 FROM dossier_citizens z WHERE z.dossier_id = d.id AND z.number = $2))
+			AND ($3::timestamptz IS NULL OR d.created_at >= $3)
+			AND ($4::timestamptz IS NULL OR d.created_at < $4)
+		ORDER BY d.created_at DESC, d.id DESC LIMIT $5`, f.Office, f.Citizen, from, to, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("search dossiers: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Dossier, error) { return scanDossier(r) })
+	if err != nil {
+		return nil, fmt.Errorf("search dossiers: %w", err)
+	}
+	return out, nil
+}

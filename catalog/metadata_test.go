@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,5 +172,55 @@ func TestMetadataInWebhookEvents(t *testing.T) {
 	}
 	if strings.Contains(raw, `"metadata"`) || !strings.Contains(raw, `"dossier.failed"`) {
 		t.Errorf("failed event %s: want no metadata", raw)
+	}
+}
+
+// Search finds a citizen's dossiers whatever their status, by the number
+// the station recorded or one the documents name, within an office and a
+// creation-time range.
+func TestSearch(t *testing.T) {
+	c, _ := openTest(t)
+	ctx := context.Background()
+	mk := func(code, office, citizenID string) {
+		if _, err := c.CreateDossier(ctx, Dossier{Code: code, Procedure: "1.001234", Office: office, CitizenID: citizenID}, "station"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("HS-S-1", "A", "001085012345")
+	mk("HS-S-2", "A", "")
+	mk("HS-S-3", "B", "001085012345")
+	mk("HS-S-4", "B", "")
+	if err := c.SetMetadata(ctx, "HS-S-2", Metadata{Key: "m", Status: ReconcileNothing,
+		Citizens: []Citizen{{"001085012345", "father"}}}, "worker"); err != nil {
+		t.Fatal(err)
+	}
+	moveTo(t, c, "HS-S-3", Assembled)
+	codes := func(f SearchFilter) []string {
+		ds, err := c.Search(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range ds {
+			out = append(out, d.Code)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, tt := range []struct {
+		f    SearchFilter
+		want []string
+	}{
+		{SearchFilter{Citizen: "001085012345"}, []string{"HS-S-1", "HS-S-2", "HS-S-3"}},
+		{SearchFilter{Citizen: "001085012345", Office: "B"}, []string{"HS-S-3"}},
+		{SearchFilter{Office: "B"}, []string{"HS-S-3", "HS-S-4"}},
+		{SearchFilter{Citizen: "079162000777"}, nil},
+		{SearchFilter{From: time.Now().Add(time.Hour)}, nil},
+		{SearchFilter{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour), Office: "A"}, []string{"HS-S-1", "HS-S-2"}},
+		{SearchFilter{Limit: 1}, []string{"HS-S-4"}},
+	} {
+		if got := codes(tt.f); !slices.Equal(got, tt.want) {
+			t.Errorf("%+v: %v, want %v", tt.f, got, tt.want)
+		}
 	}
 }

@@ -23,10 +23,9 @@ type hit struct {
 // maxHits bounds one search's answer.
 const maxHits = 500
 
-// search finds dossiers for an auditor: by code (any dossier), or by
-// citizen ID and/or a creation date range among the signed dossiers of the
-// ready feed (the catalog has no wider search yet, so a dossier the
-// workflow system has already taken over is found by its code only).
+// search finds dossiers for an auditor, whatever their status and office:
+// by code, or by citizen ID (the station's record or a number the
+// documents name) and/or a creation date range, the newest first.
 func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	s, _ := h.sessionOf(r)
 	if s == nil {
@@ -59,7 +58,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"items": hits})
 		return
 	}
-	var f catalog.ReadyFilter
+	f := catalog.SearchFilter{From: from, To: to, Limit: maxHits}
 	if id := q.Get("citizen_id"); id != "" {
 		var err error
 		if len(id) == 9 {
@@ -73,25 +72,15 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Citizen = id
 	}
-	var after int64
-	for len(hits) < maxHits {
-		rs, err := h.cfg.Catalog.ReadyFor(r.Context(), after, 1000, f)
-		if err != nil {
-			h.cfg.Log.Error("web search", "err", err)
-			refuse(w, http.StatusServiceUnavailable, "không tìm được, thử lại")
-			return
-		}
-		for _, x := range rs {
-			d := x.Dossier
-			if in(d.CreatedAt) && len(hits) < maxHits {
-				hits = append(hits, hit{Code: d.Code, Procedure: d.Procedure, Office: d.Office, CitizenID: d.CitizenID,
-					ReceiptNo: d.ReceiptNo, Status: string(d.Status), CreatedAt: d.CreatedAt})
-			}
-			after = x.Seq
-		}
-		if len(rs) < 1000 {
-			break
-		}
+	ds, err := h.cfg.Catalog.Search(r.Context(), f)
+	if err != nil {
+		h.cfg.Log.Error("web search", "err", err)
+		refuse(w, http.StatusServiceUnavailable, "không tìm được, thử lại")
+		return
+	}
+	for _, d := range ds {
+		hits = append(hits, hit{Code: d.Code, Procedure: d.Procedure, Office: d.Office, CitizenID: d.CitizenID,
+			ReceiptNo: d.ReceiptNo, Status: string(d.Status), CreatedAt: d.CreatedAt})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": hits})
 }

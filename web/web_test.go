@@ -170,9 +170,16 @@ func TestSearch(t *testing.T) {
 	if st, codes := items(au, "code="+office+"-260101-0999"); st != http.StatusOK || len(codes) != 0 {
 		t.Errorf("unknown code: %d %v", st, codes)
 	}
-	// Not signed yet, so not among the ready feed's.
-	if st, codes := items(au, "citizen_id=001085012345"); st != http.StatusOK || len(codes) != 0 {
+	// Found by the citizen whatever its status (it is not signed yet),
+	// and within a date range that holds its creation only.
+	if st, codes := items(au, "citizen_id=001085012345"); st != http.StatusOK || len(codes) != 1 || codes[0] != p.code {
 		t.Errorf("by citizen ID before signing: %d %v", st, codes)
+	}
+	if st, codes := items(au, "citizen_id=079162000777"); st != http.StatusOK || len(codes) != 0 {
+		t.Errorf("by another citizen's ID: %d %v", st, codes)
+	}
+	if st, codes := items(au, "citizen_id=001085012345&to=2020-01-01"); st != http.StatusOK || len(codes) != 0 {
+		t.Errorf("by citizen ID, created after the range: %d %v", st, codes)
 	}
 	if st, _ := items(au, "citizen_id=12345"); st != http.StatusUnprocessableEntity {
 		t.Errorf("bad citizen ID: %d, want 422", st)

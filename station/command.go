@@ -38,6 +38,9 @@ submits the dossier. Sheets are read from JPEG, PNG and TIFF scans, not
 from PDFs, and are never sent; the agent puts them into DIR/%[5]s.
 Pages with no sheet before them are left where they are.
 
+At the agent's terminal, Enter (or "nộp") submits the dossier the sheets
+are filling, and "nộp NAME" the dossier of sub-folder NAME.
+
 Options may also be set in a file given by --config, one "name = value"
 a line (# starts a comment); the command line wins.
 
@@ -89,6 +92,11 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 		if err := readConfig(fs, *configFile, set); err != nil {
 			return &UsageError{err}
 		}
+	}
+	// At a terminal the operator may type Enter to submit; a service's
+	// standard input is left alone.
+	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		cfg.Keys = os.Stdin
 	}
 	cfg.Token = strings.TrimSpace(os.Getenv("SOHOA_TOKEN"))
 	if *tokenFile != "" {

@@ -61,6 +61,9 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// Out is where progress and warnings go.
 	Out io.Writer
+	// Keys, when set, is what the operator types at the agent's terminal
+	// (keys.go): Enter submits the dossier being filled.
+	Keys io.Reader
 }
 
 // SubmitMarker is the file an operator (or the scanner's last profile
@@ -147,6 +150,9 @@ func Run(ctx context.Context, cfg Config) error {
 	a.say("watching %s, queue %s, server %s", cfg.Watch, cfg.DB, cfg.Server)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if cfg.Keys != nil {
+		go a.keys(ctx, cfg.Keys)
+	}
 	errs := make(chan error, 2)
 	for _, loop := range []func(context.Context) error{a.watchPass, a.sendPass} {
 		go func() {

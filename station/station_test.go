@@ -186,3 +186,36 @@ func TestStationSubmitMarker(t *testing.T) {
 		t.Error("a folder named SUBMIT counts as the marker")
 	}
 }
+
+// What the operator types submits: Enter the dossier the sheets are
+// filling, "nộp NAME" a folder's; a name that is no folder, or that
+// climbs out of the watched folder, submits nothing.
+func TestKeysSubmit(t *testing.T) {
+	watch := t.TempDir()
+	q, err := openQueue(filepath.Join(t.TempDir(), "q.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	var out strings.Builder
+	a := &agent{cfg: Config{Watch: watch, Out: &out}, q: q, told: map[string]bool{}}
+	for _, d := range []string{"UBND-261126-0001", "UBND-261126-0002", "hoso-ba"} {
+		if err := os.Mkdir(filepath.Join(watch, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := q.putStream(streamRec{Code: "UBND-261126-0002"}); err != nil {
+		t.Fatal(err)
+	}
+	a.keys(context.Background(), strings.NewReader("\nnộp hoso-ba\nsubmit ../x\nnộp khong-co\nxyz\n"))
+	for dir, want := range map[string]bool{"UBND-261126-0001": false, "UBND-261126-0002": true, "hoso-ba": true} {
+		if got := submitMarked(filepath.Join(watch, dir)); got != want {
+			t.Errorf("%s marked %v, want %v\n%s", dir, got, want, out.String())
+		}
+	}
+	for _, said := range []string{`"../x" is no folder`, "no folder khong-co", `typed "xyz"`} {
+		if !strings.Contains(out.String(), said) {
+			t.Errorf("did not say %q:\n%s", said, out.String())
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sohoa/sohoa/catalog"
 	"github.com/sohoa/sohoa/citizen"
+	"github.com/sohoa/sohoa/pipeline"
 	"github.com/sohoa/sohoa/pipeline/scan"
 	"github.com/sohoa/sohoa/storage"
 )
@@ -424,7 +425,14 @@ func (s *Server) takePage(w http.ResponseWriter, r *http.Request, cl *catalog.To
 		problem(w, status, "not a readable scan: "+err.Error())
 		return false
 	}
-	p := catalog.Page{OriginalKey: key, SHA256: sum, Size: int64(len(data)), Frames: f.Pages}
+	// And a glance at its first page, so that a blank page or one
+	// scanned too coarse is told while the citizen is still at the desk,
+	// not after submission (the page stage later says the rest: turned,
+	// blurred, poorly read).
+	// A page whose pixels do not decode is recorded all the same: its
+	// page task fails it, naming the fault, as for any other.
+	warnings, _ := glance(f)
+	p := catalog.Page{OriginalKey: key, SHA256: sum, Size: int64(len(data)), Frames: f.Pages, Warnings: warnings}
 	pw := catalog.PageWrite{MaxFrames: s.cfg.MaxDossierPages}
 	if src != key {
 		pw.Keep = func() error {
@@ -443,6 +451,16 @@ func (s *Server) takePage(w http.ResponseWriter, r *http.Request, cl *catalog.To
 	}
 	s.unstage(r.Context(), d.Code, sum)
 	return true
+}
+
+// glance decodes the file's first page for pipeline.Glance; the raster is
+// dropped before the page is recorded.
+func glance(f *scan.File) ([]string, error) {
+	first, err := f.Page(1)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.Glance(first), nil
 }
 
 // unstage drops an upload's staging copy and reservation once its page is

@@ -26,7 +26,8 @@ type Page struct {
 	// result.
 	ResultKey string
 	// Warnings are what the operator should hear about the page (blank,
-	// low resolution, low OCR confidence), set when it is processed.
+	// low resolution, low OCR confidence): what the file tells as it
+	// arrives, replaced by the page stage's when it is processed.
 	Warnings  []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -118,10 +119,11 @@ func (c *Catalog) AddPageWith(ctx context.Context, code string, p Page, actor st
 		}
 		var pageID int64
 		err = tx.QueryRow(ctx, `
-			INSERT INTO pages (dossier_id, position, original_key, sha256, size, frames) VALUES ($1, $2, $3, $4, $5, $6)
+			INSERT INTO pages (dossier_id, position, original_key, sha256, size, frames, warnings)
+			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, '[]'::jsonb))
 			ON CONFLICT DO NOTHING
 			RETURNING id, stage, status, error, updated_at`,
-			dossierID, p.Position, p.OriginalKey, p.SHA256, p.Size, p.Frames).
+			dossierID, p.Position, p.OriginalKey, p.SHA256, p.Size, p.Frames, warningsArg(p.Warnings)).
 			Scan(&pageID, &p.Stage, &p.Status, &p.Error, &p.UpdatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrExists
@@ -297,8 +299,9 @@ func (c *Catalog) ReplacePageWith(ctx context.Context, code string, position int
 			return err
 		}
 		_, err = tx.Exec(ctx, `
-			UPDATE pages SET original_key = $2, sha256 = $3, size = $4, frames = $5, updated_at = now() WHERE id = $1`,
-			pageID, p.OriginalKey, p.SHA256, p.Size, p.Frames)
+			UPDATE pages SET original_key = $2, sha256 = $3, size = $4, frames = $5,
+				warnings = coalesce($6, '[]'::jsonb), updated_at = now() WHERE id = $1`,
+			pageID, p.OriginalKey, p.SHA256, p.Size, p.Frames, warningsArg(p.Warnings))
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: that scan is already another page of the dossier", ErrExists)
 		}

@@ -159,11 +159,11 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 	r.Blank = ink.Fraction() < BlankInk
 	r.LowDPI = math.Round(p.DPI) < MinDPI // pHYs in px/m gives 199.9996 for 200
 	if r.Blank {
-		r.Warnings = append(r.Warnings, "blank page")
+		r.Warnings = append(r.Warnings, WarnBlank)
 		layout = raster.Layout{} // nothing to measure orientation by
 	}
 	if r.LowDPI {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("scanned at %.0f dpi, below %d dpi: re-scan for reliable text", p.DPI, MinDPI))
+		r.Warnings = append(r.Warnings, lowDPIWarning(p.DPI))
 	}
 	r.Rotation = layout.Turns * 90
 	r.RotationConfidence = math.Round(upright.confidence*1000) / 1000 // 0.995 is not 1
@@ -279,4 +279,30 @@ func pdfPage(p *scan.Page, toOut raster.Affine, ow, oh int, pageW, pageH float64
 		page.Lines = append(page.Lines, l)
 	}
 	return page
+}
+
+// WarnBlank is the warning of a page with no ink on it.
+const WarnBlank = "blank page"
+
+func lowDPIWarning(dpi float64) string {
+	return fmt.Sprintf("scanned at %.0f dpi, below %d dpi: re-scan for reliable text", dpi, MinDPI)
+}
+
+// Glance is what a page's file tells at once, before any of the stages:
+// the warnings of a blank page and of a resolution recorded below MinDPI,
+// in the words the assess stage uses. The service gives them to the
+// operator as the page arrives, while the citizen is still at the desk;
+// the page stage replaces them with its own (it also measures a
+// resolution the file does not record, and sees turned and blurred
+// pages). It costs a decode and a look at a small copy.
+func Glance(p *scan.Page) []string {
+	warnings := []string{}
+	thumb, factor := raster.Thumbnail(p.Gray, p.DPI)
+	if raster.FindInk(thumb, p.DPI/float64(factor)).Fraction() < BlankInk {
+		warnings = append(warnings, WarnBlank)
+	}
+	if !p.DPIAssumed && math.Round(p.DPI) < MinDPI {
+		warnings = append(warnings, lowDPIWarning(p.DPI))
+	}
+	return warnings
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	_ "image/jpeg"
 	"io"
@@ -222,9 +223,10 @@ func TestWebSecurity(t *testing.T) {
 }
 
 // TestWebPagesInBrowser drives the pages in headless Chromium: an
-// operator logs in, opens a dossier, watches the pages a station uploads
-// arrive, reorders them, submits, sees the warning on the poor scan and
-// gets the signed PDF; an auditor finds the dossier by citizen ID,
+// operator logs in, opens a dossier, watches arrive the pages that the
+// real station agent (`sohoa station`) picks up from the dossier's folder,
+// sees the warning on the poor scan as it arrives, reorders them, submits
+// and gets the signed PDF; an auditor finds the dossier by citizen ID,
 // reads its originals and trail and verifies it.
 func TestWebPagesInBrowser(t *testing.T) {
 	chrome, err := exec.LookPath("chromium")
@@ -306,20 +308,28 @@ func TestWebPagesInBrowser(t *testing.T) {
 		t.Fatalf("dossier code on the page: %q", code)
 	}
 
-	// The station sends three scans; the page shows each as it arrives.
+	// The scanner station: the real agent, watching its folder. The
+	// scanner writes into a sub-folder named after the dossier the page
+	// opened, which joins it; the page shows each page as the agent sends
+	// it. The receipt, scanned at 150 dpi, is the bad page.
+	station := newStation(c, "300ms")
+	station.start()
 	files := []string{"form-300.jpg", "receipt-150.png", "birth-upside-200.jpg"}
 	var sums []string
 	for i, f := range files {
-		p := filepath.Join("../../testdata/scans", f)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := scanFile(t, f)
 		sums = append(sums, sha256hex(b))
-		if st := c.upload(code, i+1, p); st != http.StatusOK {
-			t.Fatalf("station upload %s: %d", f, st)
-		}
-		run("page "+f+" arrives", chromedp.WaitVisible(css(`#pages > li[data-sha256="`+sums[i]+`"]`)))
+		station.drop(code, fmt.Sprintf("scan%d%s", i+1, filepath.Ext(f)), b)
+		run("page "+f+" arrives", chromedp.WaitVisible(css(`#pages > li[data-sha256="`+sums[i]+`"]`)),
+			shot(fmt.Sprintf("02-%d-page-arrived", i+1)))
+	}
+	// The receipt's warning is there as it arrives, before any worker
+	// has seen it: the service glances at each page as it is confirmed.
+	run("warning on arrival", chromedp.WaitVisible(css(`#pages > li[data-sha256="`+sums[1]+`"] .warning`)),
+		shot("02-4-warning-on-arrival"))
+	station.waitLog(regexp.QuoteMeta(code)+`.*3/3 pages sent`, 30*time.Second)
+	if strings.Contains(station.log(), "new dossier") {
+		t.Errorf("the station opened a dossier of its own instead of joining %s:\n%s", code, station.log())
 	}
 	run("thumbnails", chromedp.WaitVisible(css(`#pages > li:nth-child(3) img`)), chromedp.Sleep(500*time.Millisecond),
 		shot("02-pages-arrived"))

@@ -431,7 +431,7 @@ func (s *Server) takePage(w http.ResponseWriter, r *http.Request, cl *catalog.To
 	// blurred, poorly read).
 	// A page whose pixels do not decode is recorded all the same: its
 	// page task fails it, naming the fault, as for any other.
-	warnings, _ := glance(f)
+	warnings, _ := glance(sum, data)
 	p := catalog.Page{OriginalKey: key, SHA256: sum, Size: int64(len(data)), Frames: f.Pages, Warnings: warnings}
 	pw := catalog.PageWrite{MaxFrames: s.cfg.MaxDossierPages}
 	if src != key {
@@ -453,9 +453,20 @@ func (s *Server) takePage(w http.ResponseWriter, r *http.Request, cl *catalog.To
 	return true
 }
 
+// glanceMaxPixels bounds the pages confirm glances at: an A4 page at
+// 300 dpi has 8.7 million pixels; a larger page, and any image-only PDF
+// (whose decoding holds several copies of the image), waits for its page
+// task's warnings, so that a confirm holds little more than the file.
+const glanceMaxPixels = 40_000_000
+
 // glance decodes the file's first page for pipeline.Glance; the raster is
-// dropped before the page is recorded.
-func glance(f *scan.File) ([]string, error) {
+// dropped before the page is recorded. PDFs and pages over glanceMaxPixels
+// get no warnings here.
+func glance(sum string, data []byte) ([]string, error) {
+	f, err := scan.OpenBytes(sum, data, scan.Options{MaxPixels: glanceMaxPixels})
+	if err != nil || f.Format == "pdf" {
+		return nil, err
+	}
 	first, err := f.Page(1)
 	if err != nil {
 		return nil, err

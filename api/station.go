@@ -431,7 +431,7 @@ func (s *Server) takePage(w http.ResponseWriter, r *http.Request, cl *catalog.To
 	// blurred, poorly read).
 	// A page whose pixels do not decode is recorded all the same: its
 	// page task fails it, naming the fault, as for any other.
-	warnings, _ := glance(sum, data)
+	warnings, _ := glance(f.Format, sum, data)
 	p := catalog.Page{OriginalKey: key, SHA256: sum, Size: int64(len(data)), Frames: f.Pages, Warnings: warnings}
 	pw := catalog.PageWrite{MaxFrames: s.cfg.MaxDossierPages}
 	if src != key {
@@ -462,9 +462,12 @@ const glanceMaxPixels = 40_000_000
 // glance decodes the file's first page for pipeline.Glance; the raster is
 // dropped before the page is recorded. PDFs and pages over glanceMaxPixels
 // get no warnings here.
-func glance(sum string, data []byte) ([]string, error) {
+func glance(format, sum string, data []byte) ([]string, error) {
+	if format == "pdf" {
+		return nil, nil
+	}
 	f, err := scan.OpenBytes(sum, data, scan.Options{MaxPixels: glanceMaxPixels})
-	if err != nil || f.Format == "pdf" {
+	if err != nil {
 		return nil, err
 	}
 	first, err := f.Page(1)

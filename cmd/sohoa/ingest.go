@@ -170,7 +170,15 @@ func summary(w io.Writer, m *pipeline.Manifest, dir string) {
 			if typ == "" {
 				typ = "document of unknown type"
 			}
-			fmt.Fprintf(w, "  pages %d-%d: %s, %d people named\n", d.FirstPage, d.LastPage, typ, len(d.People))
+			pages := fmt.Sprintf("pages %d-%d", d.FirstPage, d.LastPage)
+			if d.FirstPage == d.LastPage {
+				pages = fmt.Sprintf("page %d", d.FirstPage)
+			}
+			people := fmt.Sprintf("%d people named", len(d.People))
+			if len(d.People) == 1 {
+				people = "1 person named"
+			}
+			fmt.Fprintf(w, "  %s: %s, %s\n", pages, typ, people)
 		}
 		if r := md.Reconciliation; r != nil {
 			fmt.Fprintf(w, "  register %s", r.Status)

@@ -48,13 +48,7 @@ func (s *Server) listReady(w http.ResponseWriter, r *http.Request, cl *catalog.T
 	}
 	var f catalog.ReadyFilter
 	if id := q.Get("citizen_id"); q.Has("citizen_id") {
-		var err error
-		if len(id) == 9 {
-			_, err = citizen.ParseLegacyID(id)
-		} else {
-			_, err = citizen.ParseID(id, time.Now())
-		}
-		if err != nil {
+		if err := citizen.CheckNumber(id, time.Now()); err != nil {
 			problem(w, http.StatusUnprocessableEntity, "citizen_id: "+err.Error()+" (or 9 digits of an identity card)")
 			return
 		}

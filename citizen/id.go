@@ -138,3 +138,15 @@ func digits(s string) bool {
 	}
 	return true
 }
+
+// CheckNumber checks s as either number a citizen may be looked up by: a
+// 9-digit old identity card number (ParseLegacyID) or a 12-digit personal
+// identification number (ParseID).
+func CheckNumber(s string, now time.Time) error {
+	if len(s) == 9 {
+		_, err := ParseLegacyID(s)
+		return err
+	}
+	_, err := ParseID(s, now)
+	return err
+}

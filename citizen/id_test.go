@@ -94,3 +94,12 @@ func TestLegacyID(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckNumber(t *testing.T) {
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	for s, ok := range map[string]bool{"001085012345": true, "012345678": true, "000000000": false, "003085012345": false, "12345": false, "0010850123456": false} {
+		if err := CheckNumber(s, now); (err == nil) != ok {
+			t.Errorf("CheckNumber(%q) = %v, want ok %v", s, err, ok)
+		}
+	}
+}

@@ -60,13 +60,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	}
 	f := catalog.SearchFilter{From: from, To: to, Limit: maxHits}
 	if id := q.Get("citizen_id"); id != "" {
-		var err error
-		if len(id) == 9 {
-			_, err = citizen.ParseLegacyID(id)
-		} else {
-			_, err = citizen.ParseID(id, time.Now())
-		}
-		if err != nil {
+		if err := citizen.CheckNumber(id, time.Now()); err != nil {
 			refuse(w, http.StatusUnprocessableEntity, "số định danh không hợp lệ: "+err.Error())
 			return
 		}

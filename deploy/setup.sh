@@ -4,15 +4,16 @@
 #   deploy/setup.sh          runtime and build: Tesseract with the Vietnamese
 #                            model, Leptonica, poppler-utils, qpdf, a C++ compiler
 #   deploy/setup.sh --bench  also OCRmyPDF, for bench/ocr.sh's comparison
-#   deploy/setup.sh --test   also Redis, PostgreSQL and Chromium, which the service's
-#                            tests run against (deploy/test.sh passes it)
+#   deploy/setup.sh --test   also Redis, PostgreSQL, Chromium and SoftHSM2 (a software
+#                            PKCS#11 token), which the tests run against
+#                            (deploy/test.sh passes it)
 set -euo pipefail
 
 pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev libleptonica-dev
       poppler-utils qpdf ghostscript libnss3-tools g++ pkg-config fonts-dejavu-extra)
 case "${1:-}" in
   --bench) pkgs+=(ocrmypdf jq redis-tools curl) ;;
-  --test) pkgs+=(redis-server postgresql chromium) ;;
+  --test) pkgs+=(redis-server postgresql chromium softhsm2) ;;
 esac
 
 missing=()

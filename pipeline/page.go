@@ -58,6 +58,8 @@ type PageReport struct {
 	// Cleanup names the steps that changed the raster OCR read (see
 	// Steps); the dossier shows the page as scanned.
 	Cleanup []string `json:"cleanup,omitempty"`
+	// Image is how the page's image went into the PDF (compact.go).
+	Image PageImage `json:"image"`
 	// LightSpread is how unevenly the paper is lit: 1 - dimmest/brightest
 	// paper (0: even); StepFlatten evens it out from UnevenLight up.
 	LightSpread float64 `json:"light_spread"`
@@ -130,6 +132,7 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 	stepTimer(&r.Times.Border, func() { border = removeBorder(p, &r, opt) })
 	stepTimer(&r.Times.Resolution, func() { resolveDPI(p, border, &r, opt) })
 	stepTimer(&r.Times.Sharpness, func() { checkSharpness(p, &r) })
+	embed := pageImage(p, &r, opt) // before the cleanup below changes p.Gray
 	stepTimer(&r.Times.Dropout, func() { dropColour(p, &r, opt) })
 	stepTimer(&r.Times.Flatten, func() { flattenLight(p, border, &r, opt) })
 	stepTimer(&r.Times.Bleed, func() { suppressBleed(p, &r, opt) })
@@ -242,15 +245,17 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 	}
 	r.Times.OCR = ms(time.Since(t))
 
-	page := pdfPage(p, toOut, ow, oh, pageW, pageH, &res)
+	page := pdfPage(p, embed, toOut, ow, oh, pageW, pageH, &res)
 	page.Original = pdf.Original{Name: r.Source, Page: n, SHA256: r.SHA256}
 	return &Processed{Report: r, PDF: page}, nil
 }
 
 // pdfPage lays the page out at its physical size: the original image drawn
 // through toOut (so the PDF straightens it, not a re-encode) and the words,
-// found on the straightened raster, placed where they show.
-func pdfPage(p *scan.Page, toOut raster.Affine, ow, oh int, pageW, pageH float64, res *ocr.Result) pdf.Page {
+// found on the straightened raster, placed where they show. embed is the
+// page's image as it goes in (pageImage): whatever its own size, it is
+// drawn over the original's pixels, so the words stay where they show.
+func pdfPage(p *scan.Page, embed pdf.Image, toOut raster.Affine, ow, oh int, pageW, pageH float64, res *ocr.Result) pdf.Page {
 	// Points per output pixel; the raster's whole-pixel size may differ from
 	// the paper's by a fraction of a pixel, which this absorbs.
 	kx, ky := pageW/float64(ow), pageH/float64(oh)
@@ -261,7 +266,7 @@ func pdfPage(p *scan.Page, toOut raster.Affine, ow, oh int, pageW, pageH float64
 	page := pdf.Page{
 		Width:  pageW,
 		Height: pageH,
-		Image:  p.Embed,
+		Image:  embed,
 		Matrix: unitToPixels.Then(toOut).Then(outToPage),
 	}
 	rect := func(b image.Rectangle) pdf.Rect {

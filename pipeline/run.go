@@ -39,6 +39,9 @@ type Options struct {
 	// Register is the population register the reconcile stage checks the
 	// documents' people against; nil: extract only.
 	Register *Register `json:"-"`
+	// Images is how pages' images go into the dossier PDF: ImagesCompact
+	// (the default, also meant by "") or ImagesOriginal.
+	Images string `json:"images,omitempty"`
 }
 
 // Event reports progress: one page finished or failed.

@@ -1,15 +1,19 @@
 package sign
 
 import (
+	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
-
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/pkcs7"
+	"slices"
 )
 
 // Object identifiers of the CAdES attributes PAdES baseline signatures use.
@@ -39,8 +43,9 @@ type (
 	}
 )
 
-// signingCertificateV2 is the attribute naming cert by its SHA-256.
-func signingCertificateV2(cert *x509.Certificate) (pkcs7.Attribute, error) {
+// signingCertificateV2 is the DER of the attribute value naming cert by
+// its SHA-256.
+func signingCertificateV2(cert *x509.Certificate) ([]byte, error) {
 	h := sha256.Sum256(cert.Raw)
 	der, err := asn1.Marshal(SigningCertificateV2{Certs: []ESSCertIDv2{{
 		CertHash: h[:],
@@ -50,30 +55,134 @@ func signingCertificateV2(cert *x509.Certificate) (pkcs7.Attribute, error) {
 		},
 	}}})
 	if err != nil {
-		return pkcs7.Attribute{}, err
+		return nil, err
 	}
-	return pkcs7.Attribute{Type: OIDSigningCertificateV2, Value: asn1.RawValue{FullBytes: der}}, nil
+	return der, nil
 }
+
+// Object identifiers the SignedData is written with.
+var (
+	oidData            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidSignedData      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	oidContentType     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
+	oidMessageDigest   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	oidSHA256          = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+	oidSHA256WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
+	oidECDSAWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
+)
+
+// The RFC 5652 structures, as far as a detached SignedData with one
+// signer needs them.
+type (
+	contentInfo struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue // [0] EXPLICIT
+	}
+	signedDataV1 struct {
+		Version          int
+		DigestAlgorithms []pkix.AlgorithmIdentifier `asn1:"set"`
+		EncapContentInfo struct{ ContentType asn1.ObjectIdentifier }
+		Certificates     asn1.RawValue // [0] IMPLICIT SET OF Certificate
+		SignerInfos      []signerInfo  `asn1:"set"`
+	}
+	issuerAndSerial struct {
+		Issuer asn1.RawValue
+		Serial *big.Int
+	}
+	signerInfo struct {
+		Version            int
+		SID                issuerAndSerial
+		DigestAlgorithm    pkix.AlgorithmIdentifier
+		SignedAttrs        asn1.RawValue // [0] IMPLICIT SET OF Attribute
+		SignatureAlgorithm pkix.AlgorithmIdentifier
+		Signature          []byte
+	}
+	attribute struct {
+		Type   asn1.ObjectIdentifier
+		Values asn1.RawValue // SET OF one value
+	}
+)
 
 // signedData makes the detached CMS SignedData over a SHA-256 digest with
 // exactly the signed attributes PAdES baseline allows: content-type,
-// message-digest and signing-certificate-v2. pdfcpu's pkcs7 is used
-// because, unlike the other Go forks, it adds no signing-time attribute,
-// which ETSI EN 319 142-1 forbids (the time is the dictionary's /M).
-func signedData(digest []byte, key crypto.PrivateKey, chain []*x509.Certificate) ([]byte, error) {
+// message-digest and signing-certificate-v2 (no signing-time, which ETSI
+// EN 319 142-1 forbids: the time is the dictionary's /M). It is written
+// here rather than by a library because the libraries want the private
+// key itself, and a key on a token only signs.
+func signedData(digest []byte, key crypto.Signer, chain []*x509.Certificate) ([]byte, error) {
 	scv2, err := signingCertificateV2(chain[0])
 	if err != nil {
 		return nil, fmt.Errorf("signing-certificate-v2: %w", err)
 	}
-	sd, err := pkcs7.NewSignedData()
+	var sigAlg pkix.AlgorithmIdentifier
+	switch key.Public().(type) {
+	case *rsa.PublicKey:
+		sigAlg = pkix.AlgorithmIdentifier{Algorithm: oidSHA256WithRSA, Parameters: asn1.NullRawValue}
+	case *ecdsa.PublicKey:
+		sigAlg = pkix.AlgorithmIdentifier{Algorithm: oidECDSAWithSHA256}
+	default:
+		return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, key.Public())
+	}
+	ctDER, err := asn1.Marshal(oidData)
 	if err != nil {
 		return nil, err
 	}
-	if err := sd.AddSignerChain(chain[0], key, digest, pkcs7.OIDDigestAlgorithmSHA256, chain[1:],
-		pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{scv2}}); err != nil {
+	mdDER, err := asn1.Marshal(digest)
+	if err != nil {
 		return nil, err
 	}
-	return sd.Finish()
+	var attrs [][]byte
+	for _, a := range []struct {
+		typ asn1.ObjectIdentifier
+		der []byte
+	}{{oidContentType, ctDER}, {oidMessageDigest, mdDER}, {OIDSigningCertificateV2, scv2}} {
+		b, err := asn1.Marshal(attribute{a.typ, asn1.RawValue{Tag: asn1.TagSet, IsCompound: true, Bytes: a.der}})
+		if err != nil {
+			return nil, err
+		}
+		attrs = append(attrs, b)
+	}
+	// DER orders a SET OF by the encodings of its elements.
+	slices.SortFunc(attrs, bytes.Compare)
+	body := bytes.Join(attrs, nil)
+
+	// The signature is over the attributes with the SET tag, not the [0]
+	// they are stored under (RFC 5652 5.4).
+	asSet, err := asn1.Marshal(asn1.RawValue{Tag: asn1.TagSet, IsCompound: true, Bytes: body})
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256(asSet)
+	sig, err := key.Sign(rand.Reader, h[:], crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("sign the attributes: %w", err)
+	}
+
+	var certs []byte
+	for _, c := range chain {
+		certs = append(certs, c.Raw...)
+	}
+	sha256Alg := pkix.AlgorithmIdentifier{Algorithm: oidSHA256}
+	sd := signedDataV1{
+		Version:          1,
+		DigestAlgorithms: []pkix.AlgorithmIdentifier{sha256Alg},
+		Certificates:     asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: certs},
+		SignerInfos: []signerInfo{{
+			Version:            1,
+			SID:                issuerAndSerial{asn1.RawValue{FullBytes: chain[0].RawIssuer}, chain[0].SerialNumber},
+			DigestAlgorithm:    sha256Alg,
+			SignedAttrs:        asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: body},
+			SignatureAlgorithm: sigAlg,
+			Signature:          sig,
+		}},
+	}
+	sd.EncapContentInfo.ContentType = oidData
+	sdDER, err := asn1.Marshal(sd)
+	if err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(contentInfo{oidSignedData,
+		asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: sdDER}})
 }
 
 // addUnsignedAttribute returns cms with an unsigned attribute of the given

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,7 +57,11 @@ func Load(path, password string) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign: load %s: %w", path, err)
 	}
-	s, err := newSigner(key, chain)
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("sign: load %s: %w: %T", path, ErrUnsupportedKey, key)
+	}
+	s, err := newSigner(signer, chain)
 	if err != nil {
 		return nil, fmt.Errorf("sign: load %s: %w", path, err)
 	}
@@ -170,19 +175,16 @@ func parsePrivateKey(b *pem.Block) (crypto.PrivateKey, error) {
 
 // newSigner checks key and chain and orders the chain from the certificate
 // matching key.
-func newSigner(key crypto.PrivateKey, chain []*x509.Certificate) (*Signer, error) {
+func newSigner(key crypto.Signer, chain []*x509.Certificate) (*Signer, error) {
 	if key == nil {
 		return nil, ErrNoKey
 	}
-	if len(chain) == 0 || chain[0] == nil {
+	if len(chain) == 0 || slices.Contains(chain, nil) {
 		return nil, ErrNoCertificate
 	}
-	var pub crypto.PublicKey
-	switch k := key.(type) {
-	case *rsa.PrivateKey:
-		pub = k.Public()
-	case *ecdsa.PrivateKey:
-		pub = k.Public()
+	pub := key.Public()
+	switch pub.(type) {
+	case *rsa.PublicKey, *ecdsa.PublicKey:
 	default:
 		return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, key)
 	}

@@ -13,6 +13,12 @@
 // attributes baseline signatures require (content-type, message-digest,
 // signing-certificate-v2) and no signing-time: the claimed signing time is
 // the dictionary's /M.
+//
+// The key is any crypto.Signer with an RSA or ECDSA public key: a .p12 or
+// PEM file read by Load, a key on a hardware token reached through
+// PKCS#11 by LoadPKCS11 (the private key never leaves the token), or
+// anything else that signs a digest, such as a remote signing service,
+// through New.
 package sign
 
 import (
@@ -54,8 +60,40 @@ type Signer struct {
 	// Now is the clock (tests set it); nil means time.Now.
 	Now func() time.Time
 
-	key   crypto.PrivateKey   // *rsa.PrivateKey or *ecdsa.PrivateKey
+	key   crypto.Signer       // an RSA or ECDSA key, in memory or on a token
 	chain []*x509.Certificate // signer's certificate first
+	close func() error        // releases the token, if any
+}
+
+// New makes a Signer for key, which may live anywhere that signs a SHA-256
+// digest (memory, a PKCS#11 token, a remote signing service), and its
+// certificate chain, in any order; the certificate matching key comes
+// first in every signature. key must be RSA or ECDSA and the certificate
+// valid now.
+func New(key crypto.Signer, chain []*x509.Certificate) (*Signer, error) {
+	if key == nil {
+		return nil, fmt.Errorf("sign: %w", ErrNoKey)
+	}
+	s, err := newSigner(key, chain)
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	if err := s.checkValidity(s.now()); err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	return s, nil
+}
+
+// Close releases what the key holds, such as a token's sessions; the
+// Signer cannot sign afterwards. Closing a Signer of a key in memory does
+// nothing.
+func (s *Signer) Close() error {
+	if s.close == nil {
+		return nil
+	}
+	c := s.close
+	s.close, s.key = nil, nil
+	return c()
 }
 
 // String keeps the key out of any %v of a Signer.
@@ -67,7 +105,7 @@ func (s *Signer) String() string {
 }
 
 // Certificate is the signer's certificate; nil for a Signer not made by
-// Load.
+// Load, LoadPKCS11 or New.
 func (s *Signer) Certificate() *x509.Certificate {
 	if len(s.chain) == 0 {
 		return nil
@@ -95,7 +133,7 @@ func (s *Signer) Sign(in []byte) ([]byte, error) {
 // SignContext is Sign with a context for the request to the TSA.
 func (s *Signer) SignContext(ctx context.Context, in []byte) ([]byte, error) {
 	if s.key == nil || len(s.chain) == 0 {
-		return nil, fmt.Errorf("sign: %w (make Signers with Load)", ErrNoKey)
+		return nil, fmt.Errorf("sign: %w (make Signers with Load, LoadPKCS11 or New)", ErrNoKey)
 	}
 	now := s.now()
 	if err := s.checkValidity(now); err != nil {

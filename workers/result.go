@@ -17,8 +17,10 @@ const (
 	// page-2: the resolution measured on pages that record none, colour
 	// dropout, border, light and speckle cleanup of OCR's copy; page-3:
 	// a form's dot-below marks kept when its leader dots are erased, and
-	// on a speckled page the dust dots as big as print's, away from letters.
-	pageStageVersion = "page-3"
+	// on a speckled page the dust dots as big as print's, away from letters;
+	// page-4: pages' images compacted (G4 or JPEG) unless the worker keeps
+	// originals, so a page-3 result holds a different image.
+	pageStageVersion = "page-4"
 	// assemble-2: the whole manifest, not only the page reports, is
 	// stored beside the PDF; assemble-3: the metadata stages' result in
 	// it, their summary in the XMP.

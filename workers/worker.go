@@ -87,6 +87,7 @@ type Config struct {
 	OCRDPI    int
 	MaxPixels int64
 	Skip      []string // steps not to run (pipeline.Steps)
+	Images    string   // pipeline.ImagesCompact (also "") or ImagesOriginal
 
 	Log *slog.Logger
 }
@@ -160,6 +161,9 @@ func New(cfg Config) (*Worker, error) {
 	var s strings.Builder
 	fmt.Fprintf(&s, "sohoa %s\ntesseract %s\nlang %s\nocr-dpi %d\nmax-pixels %d\n",
 		tools.Sohoa, tools.Tesseract, cfg.Lang, cfg.OCRDPI, cfg.MaxPixels)
+	if cfg.Images == pipeline.ImagesOriginal { // compact, the default, adds nothing
+		fmt.Fprintf(&s, "images %s\n", cfg.Images)
+	}
 	for _, m := range tools.Models {
 		fmt.Fprintf(&s, "model %s\n", m.SHA256)
 	}
@@ -254,7 +258,8 @@ func (w *Worker) taskDossier(ctx context.Context, t *asynq.Task, p any, code fun
 
 // options are the pipeline options this worker makes dossier code with.
 func (w *Worker) options(code string) pipeline.Options {
-	return pipeline.Options{Code: code, Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels, Skip: w.cfg.Skip}
+	return pipeline.Options{Code: code, Lang: w.cfg.Lang, OCRDPI: w.cfg.OCRDPI, MaxPixels: w.cfg.MaxPixels, Skip: w.cfg.Skip,
+		Images: w.cfg.Images}
 }
 
 // recordContext is for recording a failure: the task's own context may be

@@ -26,6 +26,7 @@ var ingestRegister registerConfig
 // signing holds the sign stage's flags.
 var signing struct {
 	key, passwordFile, tsa, location, reason string
+	module, chain                            string // PKCS#11 module; certificates for a token's key
 	off                                      bool
 }
 
@@ -42,9 +43,15 @@ func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet 
 		opt.Skip = splitList(v)
 		return pipeline.CheckSkip(opt.Skip)
 	})
+	opt.Images = pipeline.ImagesCompact
+	fs.Func("images", "how pages' images go into the PDF: compact (re-encoded to G4 or JPEG where that is smaller; the originals are kept bit-exact beside it) or original (as scanned) (default compact)", func(v string) error {
+		opt.Images = v
+		return pipeline.CheckImages(v)
+	})
 	fs.BoolVar(quiet, "quiet", false, "print only the summary and errors")
-	fs.StringVar(&signing.key, "key", os.Getenv("SOHOA_KEY"), "signing key and certificate chain: .p12, or PEM (default $SOHOA_KEY, else the development key of 'sohoa keys dev')")
-	fs.StringVar(&signing.passwordFile, "key-password-file", "", "file holding the key's password (default $SOHOA_KEY_PASSWORD; the development key's own for it)")
+	fs.StringVar(&signing.key, "key", os.Getenv("SOHOA_KEY"), "signing key and certificate chain: .p12, or PEM, or a key on a hardware token as pkcs11:token=LABEL;object=KEYLABEL (default $SOHOA_KEY, else the development key of 'sohoa keys dev')")
+	fs.StringVar(&signing.passwordFile, "key-password-file", "", "file holding the key's password or the token's PIN (default $SOHOA_KEY_PASSWORD; the development key's own for it)")
+	tokenFlags(fs)
 	fs.StringVar(&signing.tsa, "tsa", os.Getenv("SOHOA_TSA_URL"), "RFC 3161 time-stamp authority URL: signatures become PAdES B-T (default $SOHOA_TSA_URL)")
 	fs.StringVar(&signing.location, "location", envOr("SOHOA_LOCATION", "Trung tâm Phục vụ hành chính công"), "service center named in the signature (default $SOHOA_LOCATION)")
 	fs.StringVar(&signing.reason, "reason", "Số hóa hồ sơ (digitised dossier)", "reason given in the signature")
@@ -121,6 +128,7 @@ func ingest(ctx context.Context, args []string) error {
 		if opt.Signer, err = loadSigner(); err != nil {
 			return err
 		}
+		defer opt.Signer.Close()
 	}
 	// The register too is reached before the OCR: a wrong address or
 	// credential is found in a second, not after the pages.
@@ -203,8 +211,9 @@ func envOr(name, def string) string {
 	return def
 }
 
-// loadSigner opens the configured key, or the development key when none is
-// configured and 'sohoa keys dev' has made one.
+// loadSigner opens the configured key (a file, or a key on a token for a
+// pkcs11: URI), or the development key when none is configured and
+// 'sohoa keys dev' has made one.
 func loadSigner() (*sign.Signer, error) {
 	path, password := signing.key, os.Getenv("SOHOA_KEY_PASSWORD")
 	if path == "" {
@@ -230,7 +239,11 @@ func loadSigner() (*sign.Signer, error) {
 		}
 		password = strings.TrimRight(string(b), "\r\n")
 	}
-	s, err := sign.Load(path, password)
+	load := sign.Load
+	if sign.IsPKCS11URI(path) {
+		load = loadTokenSigner
+	}
+	s, err := load(path, password)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sohoa/sohoa/sign"
 )
@@ -50,4 +51,45 @@ not the center's key. To see "Certificate is Trusted." in pdfsig:
   pdfsig -nssdir sql:DB FILE.pdf
 `, p12, sign.DevPassword, filepath.Join(*dir, sign.DevRootFile), filepath.Join(*dir, sign.DevRootFile))
 	return nil
+}
+
+// tokenFlags binds the flags of a key on a PKCS#11 token (ingest, worker).
+func tokenFlags(fs *flag.FlagSet) {
+	fs.StringVar(&signing.module, "pkcs11-module", envOr("SOHOA_PKCS11_MODULE", sign.DefaultModule()),
+		"PKCS#11 library of the token holding a pkcs11: --key ($SOHOA_PKCS11_MODULE, else SoftHSM2's module if installed)")
+	fs.StringVar(&signing.chain, "key-chain", os.Getenv("SOHOA_KEY_CHAIN"),
+		"PEM file of certificates for a pkcs11: --key: its own when the token lacks it, and the issuing CAs ($SOHOA_KEY_CHAIN)")
+}
+
+// loadTokenSigner opens the key a pkcs11: URI names. The PIN comes from
+// the URI's pin-source file, else as a .p12's password does (the
+// --key-password-file, else $SOHOA_KEY_PASSWORD), never from a flag.
+func loadTokenSigner(uri, pin string) (*sign.Signer, error) {
+	u, err := sign.ParsePKCS11URI(uri)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	c := sign.PKCS11{Module: signing.module, Token: u.Token, Key: u.Object, PIN: pin}
+	if u.ModulePath != "" {
+		c.Module = u.ModulePath
+	}
+	if c.Module == "" {
+		return nil, usageError{fmt.Errorf("--key %s: no PKCS#11 module: pass --pkcs11-module PATH (or set SOHOA_PKCS11_MODULE)", uri)}
+	}
+	if u.PINSource != "" {
+		b, err := os.ReadFile(u.PINSource)
+		if err != nil {
+			return nil, fmt.Errorf("token PIN: %w", err)
+		}
+		c.PIN = strings.TrimRight(string(b), "\r\n")
+	}
+	if c.PIN == "" {
+		return nil, fmt.Errorf("--key %s: no token PIN: put it in a file named by --key-password-file, or set SOHOA_KEY_PASSWORD", uri)
+	}
+	if signing.chain != "" {
+		if c.Chain, err = sign.ReadCertificates(signing.chain); err != nil {
+			return nil, err
+		}
+	}
+	return sign.LoadPKCS11(c)
 }

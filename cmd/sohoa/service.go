@@ -302,9 +302,15 @@ func worker(ctx context.Context, args []string) (err error) {
 	fs.StringVar(&cfg.Lang, "lang", envOr("SOHOA_LANG", pipeline.DefaultLang), "Tesseract languages ($SOHOA_LANG)")
 	fs.IntVar(&cfg.OCRDPI, "ocr-dpi", envInt("SOHOA_OCR_DPI", pipeline.DefaultOCRDPI), "resolution OCR reads finer scans at ($SOHOA_OCR_DPI)")
 	fs.Int64Var(&cfg.MaxPixels, "max-pixels", int64(envInt("SOHOA_MAX_PIXELS", scan.DefaultMaxPixels)), "refuse pages larger than this many pixels ($SOHOA_MAX_PIXELS)")
+	cfg.Images = envOr("SOHOA_IMAGES", pipeline.ImagesCompact)
+	fs.Func("images", "how pages' images go into the delivered PDF: compact or original ($SOHOA_IMAGES; default compact)", func(v string) error {
+		cfg.Images = v
+		return pipeline.CheckImages(v)
+	})
 	skip := fs.String("skip", os.Getenv("SOHOA_SKIP"), "steps of the resolution check and cleanup not to run, comma-separated ($SOHOA_SKIP): "+strings.Join(pipeline.Steps, ", "))
-	fs.StringVar(&signing.key, "key", os.Getenv("SOHOA_KEY"), "signing key and chain, .p12 or PEM ($SOHOA_KEY; else the development key)")
-	fs.StringVar(&signing.passwordFile, "key-password-file", "", "file holding the key's password (default $SOHOA_KEY_PASSWORD)")
+	fs.StringVar(&signing.key, "key", os.Getenv("SOHOA_KEY"), "signing key and chain, .p12 or PEM, or pkcs11:token=LABEL;object=KEYLABEL for a key on a hardware token ($SOHOA_KEY; else the development key)")
+	fs.StringVar(&signing.passwordFile, "key-password-file", "", "file holding the key's password or the token's PIN (default $SOHOA_KEY_PASSWORD)")
+	tokenFlags(fs)
 	fs.StringVar(&signing.tsa, "tsa", os.Getenv("SOHOA_TSA_URL"), "RFC 3161 time-stamp authority URL ($SOHOA_TSA_URL)")
 	fs.StringVar(&signing.location, "location", envOr("SOHOA_LOCATION", "Trung tâm Phục vụ hành chính công"), "service center named in the signature ($SOHOA_LOCATION)")
 	fs.StringVar(&signing.reason, "reason", "Số hóa hồ sơ (digitised dossier)", "reason given in the signature")
@@ -323,12 +329,16 @@ func worker(ctx context.Context, args []string) (err error) {
 	if cfg.Skip = splitList(*skip); pipeline.CheckSkip(cfg.Skip) != nil {
 		return usageError{fmt.Errorf("--skip (SOHOA_SKIP): %v", pipeline.CheckSkip(cfg.Skip))}
 	}
+	if err := pipeline.CheckImages(cfg.Images); err != nil { // from $SOHOA_IMAGES: the flag checks its own
+		return usageError{fmt.Errorf("SOHOA_IMAGES: %v", err)}
+	}
 	if cfg.RegisterRetry <= 0 {
 		return usageError{fmt.Errorf("--register-retry (SOHOA_REGISTER_RETRY) %v: want a positive duration", cfg.RegisterRetry)}
 	}
 	if cfg.Signer, err = loadSigner(); err != nil {
 		return err
 	}
+	defer cfg.Signer.Close()
 	// The register is reached before any task is taken: a wrong address
 	// or a missing officer stops the start, not the first dossier.
 	r, closeReg, err := reg.open(ctx)

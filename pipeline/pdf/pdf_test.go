@@ -818,3 +818,53 @@ func TestJPEGImage(t *testing.T) {
 		t.Error("JPEGImage accepted garbage")
 	}
 }
+
+// compactPages are pages as the pipeline embeds them compacted: a
+// black-and-white scan as CCITT G4 (testdata/form-300.g4, a fixture scan
+// thresholded and encoded by Leptonica, as scan.Page.Compact does) and a
+// grey one as a grey JPEG.
+func compactPages(t *testing.T) []Page {
+	t.Helper()
+	g4 := Image{Width: 2480, Height: 3508, BitsPerComponent: 1, ColorSpace: "DeviceGray", Filter: "CCITTFaxDecode",
+		DecodeParms: "<< /K -1 /Columns 2480 /Rows 3508 >>", Data: readFile(t, filepath.Join("testdata", "form-300.g4"))}
+	grey, err := JPEGImage(jpegBytes(t, markedGray(300, 400)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const a4w, a4h = 595.28, 841.89
+	return []Page{
+		{Width: a4w, Height: a4h, Image: g4, Matrix: [6]float64{a4w, 0, 0, a4h, 0, 0},
+			Lines: []Line{layoutLine(lineTen, 72, 700, 14, 4.5)}},
+		{Width: 216, Height: 288, Image: grey, Matrix: [6]float64{216, 0, 0, 288, 0, 0},
+			Lines: []Line{layoutLine(lineChat, 20, 200, 12, 0.6)}},
+	}
+}
+
+// TestCompactImages: G4 and grey JPEG page images go in as given and read
+// back as what they are.
+func TestCompactImages(t *testing.T) {
+	pages := compactPages(t)
+	b := writeDoc(t, sampleInfo, pages)
+	path := saveTemp(t, "compact.pdf", b)
+	checkValid(t, path)
+	rows := strings.Split(strings.TrimSpace(tool(t, "pdfimages", "-list", path)), "\n")[2:]
+	want := []string{"1 0 image 2480 3508 gray 1 1 ccitt", "2 1 image 300 400 gray 1 8 jpeg"}
+	if len(rows) != len(want) {
+		t.Fatalf("pdfimages -list: %d images, want %d:\n%s", len(rows), len(want), strings.Join(rows, "\n"))
+	}
+	for i, row := range rows {
+		if got := strings.Join(strings.Fields(row)[:9], " "); got != want[i] {
+			t.Errorf("pdfimages -list row %d: %q, want %q", i, got, want[i])
+		}
+		if !bytes.Contains(b, pages[i].Image.Data) {
+			t.Errorf("page %d: image data not embedded verbatim", i+1)
+		}
+	}
+	// The text layer is there over both.
+	for i, p := range pages {
+		got := tool(t, "pdftotext", "-f", strconv.Itoa(i+1), "-l", strconv.Itoa(i+1), "-enc", "UTF-8", path, "-")
+		if !strings.Contains(strings.Join(strings.Fields(got), " "), strings.Join(expectedLines(p), " ")) {
+			t.Errorf("page %d: text %q, want %q", i+1, got, expectedLines(p))
+		}
+	}
+}

@@ -72,6 +72,8 @@ func TestPDFA(t *testing.T) {
 		{"odd date", Info{Title: " HS-1 ", Created: time.Date(2024, 12, 31, 23, 59, 59, 999e6, time.FixedZone("NST", -(3*3600+30*60)))},
 			s.pages[:1]},
 		{"no info", Info{}, s.pages[2:]},
+		// Compacted page images: CCITT G4 and grey JPEG.
+		{"compact images", sampleInfo, withOriginals(compactPages(t))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

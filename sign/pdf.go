@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // The signer reads only what it needs to append an incremental update to a
@@ -29,6 +30,8 @@ type document struct {
 	lastXref int64       // offset of the newest xref section
 	offsets  map[int]obj // newest offset of each in-use object
 	page     ref         // first page
+	fields   []ref       // signature fields of earlier signatures
+	annots   []ref       // the first page's annotations (their widgets)
 }
 
 type ref struct{ num, gen int }
@@ -50,7 +53,21 @@ var (
 	reKids      = regexp.MustCompile(`/Kids\s*\[\s*(\d+)\s+(\d+)\s+R`)
 	reObjHeader = regexp.MustCompile(`^(\d+)\s+(\d+)\s+obj\b`)
 	rePageType  = regexp.MustCompile(`/Type\s*/Page\b`)
+	// The form and annotations an earlier signature by this package wrote:
+	// inline, with nothing but references in the arrays.
+	reOurForm   = regexp.MustCompile(`/AcroForm\s*<<\s*/Fields\s*\[((?:\s*\d+\s+\d+\s+R)*)\s*\]\s*/SigFlags\s+3\s*>>`)
+	reOurAnnots = regexp.MustCompile(`/Annots\s*\[((?:\s*\d+\s+\d+\s+R)*)\s*\]`)
+	reRef       = regexp.MustCompile(`(\d+)\s+(\d+)\s+R`)
 )
+
+// refs lists the references in b.
+func refs(b []byte) []ref {
+	var out []ref
+	for _, m := range reRef.FindAllSubmatch(b, -1) {
+		out = append(out, parseRef(m))
+	}
+	return out
+}
 
 // parseDocument reads the trailer chain and locates the catalog and first
 // page of data.
@@ -94,11 +111,29 @@ func parseDocument(data []byte) (*document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
+	// A form is accepted only as an earlier signature of this package left
+	// it, so that a second signer (the center after the operator) appends
+	// to it; any other form is refused.
 	if bytes.Contains(cat, []byte("/AcroForm")) {
-		return nil, fmt.Errorf("%w: the document already has a form (signed before?)", ErrUnsupportedPDF)
+		m := reOurForm.FindSubmatch(cat)
+		if m == nil {
+			return nil, fmt.Errorf("%w: the document has a form other than earlier signatures", ErrUnsupportedPDF)
+		}
+		d.fields = refs(m[1])
 	}
 	if d.page, err = d.firstPage(cat); err != nil {
 		return nil, err
+	}
+	page, err := d.dict(d.page)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Contains(page, []byte("/Annots")) {
+		m := reOurAnnots.FindSubmatch(page)
+		if m == nil || len(d.fields) == 0 {
+			return nil, fmt.Errorf("%w: the first page has annotations other than earlier signatures", ErrUnsupportedPDF)
+		}
+		d.annots = refs(m[1])
 	}
 	return d, nil
 }
@@ -223,9 +258,6 @@ func (d *document) firstPage(cat []byte) (ref, error) {
 			if !rePageType.Match(node) {
 				return ref{}, fmt.Errorf("%w: page tree node %d has no kids", ErrUnsupportedPDF, r.num)
 			}
-			if bytes.Contains(node, []byte("/Annots")) {
-				return ref{}, fmt.Errorf("%w: the first page already has annotations", ErrUnsupportedPDF)
-			}
 			return r, nil
 		}
 		r = parseRef(k)
@@ -244,4 +276,25 @@ func withKey(dict []byte, kv string) []byte {
 	out = append(out, kv...)
 	out = append(out, ' ')
 	return append(out, dict[i:]...)
+}
+
+// without returns dict with the first match of re removed.
+func without(dict []byte, re *regexp.Regexp) []byte {
+	loc := re.FindIndex(dict)
+	if loc == nil {
+		return dict
+	}
+	return append(append([]byte(nil), dict[:loc[0]]...), dict[loc[1]:]...)
+}
+
+// refList writes rs as the inside of a PDF array.
+func refList(rs []ref) string {
+	var b strings.Builder
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d %d R", r.num, r.gen)
+	}
+	return b.String()
 }

@@ -6,11 +6,14 @@
 //
 // The signature is appended as an incremental update (ISO 32000-1 7.5.6):
 // the assembled bytes stay exactly as they were, followed by a signature
-// dictionary, an invisible signature field on the first page, the catalog
-// and first page rewritten to point at it, a cross-reference section and a
-// trailer. Nothing in the update conflicts with PDF/A-2b, so a PDF/A input
-// stays PDF/A. The CMS is detached SignedData over SHA-256 with the signed
-// attributes baseline signatures require (content-type, message-digest,
+// dictionary, a signature field on the first page (invisible, or with a
+// visible block when Signer.Visible is set), the catalog and first page
+// rewritten to point at it, a cross-reference section and a trailer. A
+// signed file can be signed again (the operator, then the center): the
+// later field joins the earlier ones and nothing else changes. Nothing in
+// the update conflicts with PDF/A-2b, so a PDF/A input stays PDF/A. The
+// CMS is detached SignedData over SHA-256 with the signed attributes
+// baseline signatures require (content-type, message-digest,
 // signing-certificate-v2) and no signing-time: the claimed signing time is
 // the dictionary's /M.
 //
@@ -59,6 +62,9 @@ type Signer struct {
 	HTTPClient *http.Client
 	// Now is the clock (tests set it); nil means time.Now.
 	Now func() time.Time
+	// Visible, when set, draws a signature block on the first page;
+	// nil keeps the signature invisible.
+	Visible *Appearance
 
 	key   crypto.Signer       // an RSA or ECDSA key, in memory or on a token
 	chain []*x509.Certificate // signer's certificate first
@@ -125,7 +131,8 @@ func (s *Signer) now() time.Time {
 }
 
 // Sign returns in, a finished PDF with classic cross-reference tables and
-// no form (the assemble stage's output), with a signature appended.
+// no form (the assemble stage's output) or only the signatures this
+// package appended, with a signature appended.
 func (s *Signer) Sign(in []byte) ([]byte, error) {
 	return s.SignContext(context.Background(), in)
 }
@@ -230,16 +237,61 @@ func (s *Signer) appendUpdate(doc *document, now time.Time) ([]byte, [4]int, err
 
 	// Print|Locked: PDF/A wants annotations printable and not hidden; a
 	// zero-size rectangle makes the field invisible without an appearance.
+	// A visible one has a rectangle and a normal appearance (/N only, as
+	// PDF/A requires).
+	rect, ap := "[0 0 0 0]", ""
+	var apStream []byte
+	var bw, bh float64 // the block's size
+	if s.Visible != nil {
+		r := s.Visible.Rect
+		if r == ([4]float64{}) {
+			w, h, err := pageSize(page)
+			if err != nil {
+				return nil, [4]int{}, err
+			}
+			r = TopLeft(w, h)
+		}
+		if r[2] <= r[0] || r[3] <= r[1] {
+			return nil, [4]int{}, fmt.Errorf("visible signature rectangle %v is empty", r)
+		}
+		font := s.Visible.FontFile
+		if font == "" {
+			font = DefaultFontFile
+		}
+		org := s.Location
+		if o := s.chain[0].Subject.Organization; len(o) > 0 {
+			org = o[0]
+		}
+		bw, bh = r[2]-r[0], r[3]-r[1]
+		if apStream, err = appearanceStream(font, bw, bh, appearanceLines(name, org, now)); err != nil {
+			return nil, [4]int{}, err
+		}
+		rect = fmt.Sprintf("[%s %s %s %s]", num(r[0]), num(r[1]), num(r[2]), num(r[3]))
+		ap = fmt.Sprintf(" /AP << /N %d 0 R >>", doc.size+2)
+	}
 	begin(fieldRef)
-	fmt.Fprintf(&b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /V %d %d R /Rect [0 0 0 0] /F 132 /P %d %d R >>\nendobj\n",
-		sigRef.num, sigRef.gen, doc.page.num, doc.page.gen)
+	fmt.Fprintf(&b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature%d) /V %d %d R /Rect %s%s /F 132 /P %d %d R >>\nendobj\n",
+		len(doc.fields)+1, sigRef.num, sigRef.gen, rect, ap, doc.page.num, doc.page.gen)
+	lastRef := fieldRef
+	if apStream != nil {
+		lastRef = ref{doc.size + 2, 0}
+		begin(lastRef)
+		z := pdf.FlateStream(apStream)
+		fmt.Fprintf(&b, "<< /Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << >> /Filter /FlateDecode /Length %d >>\nstream\n",
+			num(bw), num(bh), len(z))
+		b.Write(z)
+		b.WriteString("\nendstream\nendobj\n")
+	}
 
 	begin(doc.root)
-	b.Write(withKey(catalog, fmt.Sprintf("/AcroForm << /Fields [%d %d R] /SigFlags 3 >>", fieldRef.num, fieldRef.gen)))
+	// A later signature appends its field to the earlier ones'.
+	fields := refList(append(append([]ref(nil), doc.fields...), fieldRef))
+	b.Write(withKey(without(catalog, reOurForm), fmt.Sprintf("/AcroForm << /Fields [%s] /SigFlags 3 >>", fields)))
 	b.WriteString("\nendobj\n")
 
 	begin(doc.page)
-	b.Write(withKey(page, fmt.Sprintf("/Annots [%d %d R]", fieldRef.num, fieldRef.gen)))
+	annots := refList(append(append([]ref(nil), doc.annots...), fieldRef))
+	b.Write(withKey(without(page, reOurAnnots), fmt.Sprintf("/Annots [%s]", annots)))
 	b.WriteString("\nendobj\n")
 
 	xref := b.Len()
@@ -247,7 +299,7 @@ func (s *Signer) appendUpdate(doc *document, now time.Time) ([]byte, [4]int, err
 	// The second /ID element changes with every update; the first stays,
 	// as PDF/A requires.
 	id1 := sha256.Sum256(b.Bytes())
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d %d R", max(doc.size, fieldRef.num+1), doc.root.num, doc.root.gen)
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d %d R", max(doc.size, lastRef.num+1), doc.root.num, doc.root.gen)
 	if doc.info != nil {
 		fmt.Fprintf(&b, " /Info %d %d R", doc.info.num, doc.info.gen)
 	}

@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -220,8 +221,27 @@ func TestSignStructure(t *testing.T) {
 	if !strings.Contains(upd, "/ID [<"+string(id0)+">") {
 		t.Error("the first /ID element changed")
 	}
-	if _, err := s.Sign(out); !errors.Is(err, ErrUnsupportedPDF) {
-		t.Errorf("signing a signed file: %v, want ErrUnsupportedPDF", err)
+	// A second signer appends its field beside the first one's.
+	out2, err := s.Sign(out)
+	if err != nil {
+		t.Fatalf("signing a signed file: %v", err)
+	}
+	upd2 := string(out2[len(out):])
+	for _, want := range []string{"/T (Signature2)", "/Prev " + strconv.Itoa(bytes.LastIndex(out, []byte("\nxref\n"))+1)} {
+		if !strings.Contains(upd2, want) {
+			t.Errorf("second update lacks %q", want)
+		}
+	}
+	if m := reOurForm.FindStringSubmatch(upd2); m == nil || len(refs([]byte(m[1]))) != 2 {
+		t.Errorf("second update's form: %q", m)
+	}
+	if m := reOurAnnots.FindStringSubmatch(upd2); m == nil || len(refs([]byte(m[1]))) != 2 {
+		t.Errorf("second update's annotations: %q", m)
+	}
+	// A form this package did not write is refused.
+	foreign := bytes.Replace(bytes.Clone(out), []byte("/SigFlags 3"), []byte("/SigFlags 1"), 1)
+	if _, err := s.Sign(foreign); !errors.Is(err, ErrUnsupportedPDF) {
+		t.Errorf("signing a file with a foreign form: %v, want ErrUnsupportedPDF", err)
 	}
 	if _, err := s.Sign([]byte("%PDF-1.7\nnot really\n")); !errors.Is(err, ErrUnsupportedPDF) {
 		t.Errorf("garbage: %v", err)

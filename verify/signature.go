@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -43,11 +44,31 @@ func checkSignatures(pdf []byte, opt Options, r *Report) {
 		}
 		r.Signatures = append(r.Signatures, checkSignature(pdf, br, opt, r))
 	}
-	switch n := len(r.Signatures); {
-	case n == 0:
+	if len(r.Signatures) == 0 {
 		r.problem("the file is not signed")
-	case n > 1:
-		r.problem("the file has %d signatures; a dossier has one", n)
+		return
+	}
+	// Signatures in the order they were made: each revision ends later.
+	sort.SliceStable(r.Signatures, func(i, j int) bool {
+		a, b := r.Signatures[i].ByteRange, r.Signatures[j].ByteRange
+		return a[2]+a[3] < b[2]+b[3]
+	})
+	for i := range r.Signatures {
+		s := &r.Signatures[i]
+		end := s.ByteRange[2] + s.ByteRange[3]
+		if s.CoversWholeFile || end > len(pdf) || end <= 0 {
+			continue
+		}
+		if i == len(r.Signatures)-1 {
+			r.problem("the last signature does not cover the whole file: %d bytes were added after it was signed", len(pdf)-end)
+			continue
+		}
+		next := r.Signatures[i+1].ByteRange
+		changes, bad := changesBetween(pdf, end, min(len(pdf), next[2]+next[3]))
+		s.ChangesAfter = changes
+		for _, b := range bad {
+			r.problem("after signature %d was made, %s", i+1, b)
+		}
 	}
 }
 
@@ -60,9 +81,6 @@ func checkSignature(pdf []byte, br [4]int, opt Options, r *Report) Signature {
 		return s
 	}
 	s.CoversWholeFile = br[2]+br[3] == n
-	if !s.CoversWholeFile {
-		r.problem("the signature does not cover the whole file: %d bytes were added after it was signed", n-br[2]-br[3])
-	}
 
 	dict := sigDict(pdf, br)
 	if m := reSubFilter.FindSubmatch(dict); m != nil {

@@ -1,5 +1,6 @@
 // Package verify checks a signed dossier PDF the way a recipient would:
-// is the signature intact and does it cover the whole file, who signed
+// is each signature intact, does the last cover the whole file and did
+// nothing but signatures change between sequential ones, who signed
 // and when (and whether a time-stamp authority vouches for it), is the
 // file still PDF/A-2b with embedded fonts, and are the original scans the
 // dossier records in its XMP metadata the ones held in a folder. It is
@@ -36,8 +37,9 @@ type Options struct {
 
 // Report is the outcome, ready to print as JSON.
 type Report struct {
-	// OK is true when every check passed: exactly one signature, valid,
-	// covering the whole file, trusted (when Roots were given), a
+	// OK is true when every check passed: at least one signature, each
+	// valid, the last covering the whole file and nothing but signatures
+	// added after the earlier ones, trusted (when Roots were given), a
 	// matching time-stamp (when present), PDF/A-2b, fonts embedded and
 	// every original found and unchanged (when Originals was given).
 	OK bool `json:"ok"`
@@ -75,6 +77,10 @@ type Signature struct {
 	Reason      string     `json:"reason,omitempty"`
 	Location    string     `json:"location,omitempty"`
 	Timestamp   *Timestamp `json:"timestamp,omitempty"`
+	// ChangesAfter is what the updates up to the next signature changed,
+	// for every signature but the last: only signature objects and the
+	// catalog and page entries that list them, else a problem is reported.
+	ChangesAfter []string `json:"changesAfter,omitempty"`
 }
 
 // Timestamp is an RFC 3161 signature time-stamp (PAdES B-T).

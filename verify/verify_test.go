@@ -12,6 +12,7 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -22,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -425,5 +427,238 @@ func TestTimestamp(t *testing.T) {
 	}()})
 	if rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), "time-stamp authority") {
 		t.Errorf("untrusted TSA: problems %q", rep.Problems)
+	}
+}
+
+// TestVisibleSignature signs with a block drawn on page 1 and checks that
+// the readers and validators still accept the file, that the block shows
+// on the rendered page, and that tampering is still caught.
+func TestVisibleSignature(t *testing.T) {
+	f := newFixture(t)
+	f.signer.Visible = &sign.Appearance{}
+	signed, err := f.signer.Sign(f.unsigned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(signed, f.unsigned) {
+		t.Fatal("the signature is not an incremental update: the original bytes changed")
+	}
+	file := write(t, f.dir, "visible.pdf", signed)
+	plain := write(t, f.dir, "plain.pdf", f.unsigned)
+
+	out := pdfsig(t, nssDB(t, f.rootPEM), file)
+	wantLines(t, "pdfsig", out, "Signature is Valid.", "Total document signed", "Certificate is Trusted.")
+	tool(t, "qpdf")
+	wantLines(t, "qpdf --check", run(t, "qpdf", "--check", file), "No syntax or stream encoding errors")
+	tool(t, "pdfinfo")
+	wantLines(t, "pdfinfo -meta", run(t, "pdfinfo", "-meta", file), "<pdfaid:part>2</pdfaid:part>", "<pdfaid:conformance>B</pdfaid:conformance>")
+	tool(t, "pdffonts")
+	// The block is vector paths: the only font stays the embedded text layer's.
+	fonts := strings.Split(strings.TrimSpace(run(t, "pdffonts", file)), "\n")
+	if len(fonts) != 3 || !strings.Contains(fonts[2], " yes ") {
+		t.Errorf("pdffonts:\n%s", strings.Join(fonts, "\n"))
+	}
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationStrict
+	if err := api.ValidateFile(file, conf); err != nil {
+		t.Errorf("pdfcpu validate: %v", err)
+	}
+	rep, err := verify.File(signed, verify.Options{Originals: f.originals, Roots: f.roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || !rep.PDFA || !rep.FontsEmbedded || len(rep.Signatures) != 1 || !rep.Signatures[0].Valid {
+		t.Fatalf("verify: %q %+v", rep.Problems, rep)
+	}
+
+	// The block's top-left corner of page 1 gets darker than the scan alone.
+	tool(t, "pdftoppm")
+	dark := func(pdfFile string) int {
+		run(t, "pdftoppm", "-f", "1", "-l", "1", "-r", "144", "-gray", "-singlefile", pdfFile, strings.TrimSuffix(pdfFile, ".pdf"))
+		b, err := os.ReadFile(strings.TrimSuffix(pdfFile, ".pdf") + ".pgm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := pgm(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sign.TopLeft(170, 220)
+		n := 0
+		for y := int((220 - r[3]) * 2); y < int((220-r[1])*2); y++ {
+			for x := int(r[0] * 2); x < int(r[2]*2); x++ {
+				if img.GrayAt(x, y).Y < 100 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	before, after := dark(plain), dark(file)
+	if before != 0 || after < 200 {
+		t.Errorf("dark pixels in the block: %d unsigned, %d signed", before, after)
+	}
+
+	// Tampering after signing is still caught by both.
+	tampered := bytes.Clone(signed)
+	i := bytes.Index(tampered, []byte("HS-000123"))
+	tampered[i+3] = '9'
+	tf := write(t, f.dir, "tampered.pdf", tampered)
+	wantLines(t, "pdfsig tampered", pdfsig(t, nssDB(t, f.rootPEM), tf), "Digest Mismatch.")
+	rep, err = verify.File(tampered, verify.Options{Originals: f.originals, Roots: f.roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || rep.Signatures[0].Valid {
+		t.Errorf("tampered file passes verify: %+v", rep.Signatures[0])
+	}
+}
+
+// pgm decodes the binary PGM pdftoppm -gray writes.
+func pgm(b []byte) (*image.Gray, error) {
+	// Header: "P5", width, height, maxval, separated by whitespace, then
+	// one whitespace byte before the pixels.
+	var fields []int
+	n := 2
+	if !bytes.HasPrefix(b, []byte("P5")) {
+		return nil, fmt.Errorf("pgm: not P5")
+	}
+	for len(fields) < 3 && n < len(b) {
+		for n < len(b) && (b[n] == ' ' || b[n] == '\n' || b[n] == '\r' || b[n] == '\t') {
+			n++
+		}
+		v := 0
+		for n < len(b) && b[n] >= '0' && b[n] <= '9' {
+			v = v*10 + int(b[n]-'0')
+			n++
+		}
+		fields = append(fields, v)
+	}
+	n++
+	w, h, maxv := fields[0], fields[1], fields[2]
+	if maxv != 255 || len(b) < n+w*h {
+		return nil, fmt.Errorf("pgm: %dx%d max %d in %d bytes", w, h, maxv, len(b))
+	}
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	copy(img.Pix, b[n:n+w*h])
+	return img, nil
+}
+
+// checkTools runs the readers and validators on file, a signed dossier
+// after some signature, and wants every one of its signatures valid.
+func checkTools(t *testing.T, db, file string, sigs int) {
+	t.Helper()
+	out := pdfsig(t, db, file)
+	if n := strings.Count(out, "Signature is Valid."); n != sigs {
+		t.Errorf("pdfsig: %d valid signatures, want %d:\n%s", n, sigs, out)
+	}
+	tool(t, "qpdf")
+	wantLines(t, "qpdf --check", run(t, "qpdf", "--check", file), "No syntax or stream encoding errors")
+	tool(t, "pdfinfo")
+	wantLines(t, "pdfinfo -meta", run(t, "pdfinfo", "-meta", file), "<pdfaid:part>2</pdfaid:part>", "<pdfaid:conformance>B</pdfaid:conformance>")
+	tool(t, "pdffonts")
+	if fonts := strings.Split(strings.TrimSpace(run(t, "pdffonts", file)), "\n"); len(fonts) != 3 || !strings.Contains(fonts[2], " yes ") {
+		t.Errorf("pdffonts:\n%s", strings.Join(fonts, "\n"))
+	}
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationStrict
+	if err := api.ValidateFile(file, conf); err != nil {
+		t.Errorf("pdfcpu validate: %v", err)
+	}
+}
+
+// TestSequentialSignatures: the operator who digitized the dossier signs,
+// then the center; both signatures hold, verify says what the second
+// update changed, and a change slipped in between is caught.
+func TestSequentialSignatures(t *testing.T) {
+	f := newFixture(t)
+	db := nssDB(t, f.rootPEM)
+	operator, center := *f.signer, *f.signer
+	operator.Name, operator.Reason = "Nguyễn Văn An", "Số hóa hồ sơ"
+	operator.Visible = &sign.Appearance{}
+	center.Visible = &sign.Appearance{Rect: [4]float64{10, 10, 160, 50}}
+
+	first, err := operator.Sign(f.unsigned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTools(t, db, write(t, f.dir, "first.pdf", first), 1)
+	both, err := center.Sign(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(both, first) {
+		t.Fatal("the second signature is not an incremental update")
+	}
+	checkTools(t, db, write(t, f.dir, "both.pdf", both), 2)
+
+	rep, err := verify.File(both, verify.Options{Originals: f.originals, Roots: f.roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || len(rep.Signatures) != 2 {
+		t.Fatalf("verify: %q, %d signatures", rep.Problems, len(rep.Signatures))
+	}
+	s1, s2 := rep.Signatures[0], rep.Signatures[1]
+	if !s1.Valid || s1.CoversWholeFile || s1.Name != operator.Name || !s2.Valid || !s2.CoversWholeFile || s2.ChangesAfter != nil {
+		t.Errorf("signatures %+v\n%+v", s1, s2)
+	}
+	changes := strings.Join(s1.ChangesAfter, "; ")
+	for _, w := range []string{"signature dictionary", "signature field Signature2", "signature appearance", "signature fields and annotations"} {
+		if !strings.Contains(changes, w) {
+			t.Errorf("changes after the first signature lack %q: %s", w, changes)
+		}
+	}
+
+	// A byte of the operator's revision changed before the center signs:
+	// the first signature breaks, for pdfsig and verify alike.
+	tampered := bytes.Clone(first)
+	i := bytes.Index(tampered, []byte("HS-000123"))
+	tampered[i+3] = '9'
+	bad, err := center.Sign(tampered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := pdfsig(t, db, write(t, f.dir, "bad.pdf", bad))
+	if strings.Count(out, "Digest Mismatch.") != 1 || strings.Count(out, "Signature is Valid.") != 1 {
+		t.Errorf("pdfsig of a file changed between signatures:\n%s", out)
+	}
+	rep, err = verify.File(bad, verify.Options{Originals: f.originals, Roots: f.roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || rep.Signatures[0].Valid || !rep.Signatures[1].Valid {
+		t.Errorf("verify of a file changed between signatures: %q", rep.Problems)
+	}
+
+	// An update that is not a signature, appended between the two: the
+	// operator's signature still verifies over its revision, but verify
+	// reports the change the operator never signed.
+	page := bytes.Index(first, []byte("/Type /Page /Parent"))
+	objEnd := bytes.LastIndex(first[:page], []byte(" obj")) + 4
+	hdr := first[bytes.LastIndex(first[:objEnd], []byte("\n"))+1 : objEnd]
+	var upd bytes.Buffer
+	upd.Write(first)
+	off := upd.Len()
+	fmt.Fprintf(&upd, "%s\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>\nendobj\n", hdr)
+	xref := upd.Len()
+	var num int
+	fmt.Sscanf(string(hdr), "%d", &num)
+	prev := string(first[bytes.LastIndex(first, []byte("startxref"))+10:])
+	prev = strings.Fields(prev)[0]
+	tr := first[bytes.LastIndex(first, []byte("trailer")):]
+	size := regexp.MustCompile(`/Size \d+ /Root \d+ 0 R`).Find(tr)
+	fmt.Fprintf(&upd, "xref\n0 1\n0000000000 65535 f\r\n%d 1\n%010d 00000 n\r\ntrailer\n<< %s /Prev %s /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n",
+		num, off, size, prev, "00", "00", xref)
+	sneaked, err := center.Sign(upd.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = verify.File(sneaked, verify.Options{Originals: f.originals, Roots: f.roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || !strings.Contains(strings.Join(rep.Problems, "; "), fmt.Sprintf("object %d was changed", num)) {
+		t.Errorf("verify of an update sneaked between signatures: %q %+v", rep.Problems, rep.Signatures)
 	}
 }

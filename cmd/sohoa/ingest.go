@@ -26,6 +26,7 @@ var ingestRegister registerConfig
 // signing holds the sign stage's flags.
 var signing struct {
 	key, passwordFile, tsa, location, reason string
+	visible                                  string // top-left or none
 	module, chain                            string // PKCS#11 module; certificates for a token's key
 	off                                      bool
 }
@@ -56,6 +57,14 @@ func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet 
 	fs.StringVar(&signing.location, "location", envOr("SOHOA_LOCATION", "Trung tâm Phục vụ hành chính công"), "service center named in the signature (default $SOHOA_LOCATION)")
 	fs.StringVar(&signing.reason, "reason", "Số hóa hồ sơ (digitised dossier)", "reason given in the signature")
 	fs.BoolVar(&signing.off, "no-sign", false, "leave the dossier unsigned")
+	signing.visible = "top-left"
+	fs.Func("visible-signature", "signature block on page 1: top-left (where the rules put the digitizing officer's signature) or none (an invisible signature) (default top-left)", func(v string) error {
+		if v != "top-left" && v != "none" {
+			return fmt.Errorf("want top-left or none, not %q", v)
+		}
+		signing.visible = v
+		return nil
+	})
 	ingestRegister.bind(fs)
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	return fs
@@ -248,5 +257,8 @@ func loadSigner() (*sign.Signer, error) {
 		return nil, err
 	}
 	s.TSAURL, s.Location, s.Reason = signing.tsa, signing.location, signing.reason
+	if signing.visible == "top-left" {
+		s.Visible = &sign.Appearance{}
+	}
 	return s, nil
 }

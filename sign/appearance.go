@@ -93,8 +93,9 @@ func appearanceStream(fontFile string, w, h float64, lines []string) ([]byte, er
 	}
 	var b bytes.Buffer
 	// Black in DeviceGray: PDF/A allows it under the document's output intent.
-	// A white ground keeps the text legible over the scan.
-	fmt.Fprintf(&b, "q 1 g 0 0 %s %s re f 0 G 0.8 w 0.4 0.4 %s %s re S Q\n", num(w), num(h), num(w-0.8), num(h-0.8))
+	// A frame, and no ground: the block lies over the scan, and must not
+	// hide what the page shows (the national heading, an agency's name).
+	fmt.Fprintf(&b, "q 0 G 0.8 w 0.4 0.4 %s %s re S Q\n", num(w-0.8), num(h-0.8))
 	b.WriteString("q 0 g\n")
 	const pad = 6.0
 	size := (h - 2*pad) / float64(len(lines)) / 1.25

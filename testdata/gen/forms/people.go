@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/sohoa/sohoa/testdata/gen/scanset"
 )
 
 // The people and places the forms are filled in with: drawn from lists
@@ -188,32 +190,13 @@ type person struct {
 }
 
 // display is the name as a signature block or a letter writes it.
-func (p person) display() string { return titleCase(p.name) }
-
-func titleCase(s string) string {
-	words := strings.Fields(strings.ToLower(s))
-	for i, w := range words {
-		r := []rune(w)
-		r[0] = []rune(strings.ToUpper(string(r[0])))[0]
-		words[i] = string(r)
-	}
-	return strings.Join(words, " ")
-}
+func (p person) display() string { return scanset.TitleCase(p.name) }
 
 func (p person) gender() string {
 	if p.female {
 		return "Nữ"
 	}
 	return "Nam"
-}
-
-// idNumber builds PPP G YY NNNNNN: province, century and gender, year, sequence.
-func idNumber(prov province, female bool, year, seq int) string {
-	g := (year/100 - 19) * 2
-	if female {
-		g++
-	}
-	return fmt.Sprintf("%s%d%02d%06d", prov.code, g, year%100, seq%1000000)
 }
 
 var (
@@ -268,7 +251,7 @@ func randomPerson(rng *rand.Rand, female bool, fromYear, toYear int) person {
 		female:    female,
 		born:      born,
 		birth:     birth,
-		id:        idNumber(birth, female, born.year, rng.IntN(1000000)),
+		id:        scanset.IDNumber(birth.code, female, born.year, rng.IntN(1000000)),
 		ethnicity: pick(rng, ethnicities),
 		home:      randomAddress(rng, loc),
 	}
@@ -294,7 +277,7 @@ func relative(rng *rand.Rand, p person, female bool, fromYear, toYear int, surna
 	}
 	q.home, q.current = p.home, p.current
 	q.birth = provinceByCode(p.home.loc.prov)
-	q.id = idNumber(q.birth, q.female, q.born.year, rng.IntN(1000000))
+	q.id = scanset.IDNumber(q.birth.code, q.female, q.born.year, rng.IntN(1000000))
 	q.ethnicity = p.ethnicity
 	return q
 }
@@ -303,7 +286,7 @@ func surname(p person) string { return strings.Fields(p.name)[0] }
 
 // officer names the signer of an official paper.
 func officer(rng *rand.Rand) string {
-	return titleCase(randomName(rng, rng.IntN(2) == 0))
+	return scanset.TitleCase(randomName(rng, rng.IntN(2) == 0))
 }
 
 func upper(s string) string { return strings.ToUpper(s) }

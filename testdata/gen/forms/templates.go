@@ -343,7 +343,7 @@ func notice(f *form) {
 	f.id(p, who, false)
 	f.permanent(p, who)
 	f.d.Para(fmt.Sprintf("Ngày %s, %s nhận được hồ sơ của %s về việc giải quyết thủ tục hành chính. Qua kiểm tra, hồ sơ cần được bổ sung bản sao giấy tờ chứng minh chỗ ở hợp pháp và văn bản đồng ý của chủ sở hữu.",
-		issued.slash(), titleCase(office), strings.ToLower(title)))
+		issued.slash(), scanset.TitleCase(office), strings.ToLower(title)))
 	f.d.Para("Đề nghị " + strings.ToLower(title) + " đến Bộ phận một cửa trong thời hạn 10 ngày làm việc kể từ ngày nhận được thông báo này để hoàn thiện hồ sơ theo quy định./.")
 	f.d.Sign(scanset.SignBlock{Titles: []string{pick(f.rng, []string{"TRƯỞNG CÔNG AN", "CHỦ TỊCH", "GIÁM ĐỐC"})}, Name: officer(f.rng),
 		Signed: true, Sealed: true, RingText: office + " * " + upper(prov.bare())})

@@ -113,8 +113,12 @@ type person struct {
 }
 
 // display is the name as a signature block prints it: "Nguyễn Thị Ngọc Ẩn".
-func (p person) display() string {
-	words := strings.Fields(strings.ToLower(p.name))
+func (p person) display() string { return TitleCase(p.name) }
+
+// TitleCase writes a name with each word's first letter capital, the rest
+// small, as a signature block does: "NGUYỄN THỊ ẨN" becomes "Nguyễn Thị Ẩn".
+func TitleCase(s string) string {
+	words := strings.Fields(strings.ToLower(s))
 	for i, w := range words {
 		r := []rune(w)
 		r[0] = []rune(strings.ToUpper(string(r[0])))[0]
@@ -132,11 +136,18 @@ func (p person) gender() string {
 
 // idNumber builds PPP G YY NNNNNN: province, century and gender, year, sequence.
 func idNumber(prov province, female bool, year, seq int) string {
+	return IDNumber(prov.code, female, year, seq)
+}
+
+// IDNumber builds a personal identification number PPP G YY NNNNNN from
+// the province code of birth registration, the sex and year of birth
+// (century and sex make G) and a sequence number.
+func IDNumber(province string, female bool, year, seq int) string {
 	g := (year/100 - 19) * 2
 	if female {
 		g++
 	}
-	return fmt.Sprintf("%s%d%02d%06d", prov.code, g, year%100, seq%1000000)
+	return fmt.Sprintf("%s%d%02d%06d", province, g, year%100, seq%1000000)
 }
 
 var (

@@ -61,7 +61,7 @@ func Documents(pages []PageReport, now time.Time) []Document {
 		for i, w := range r.WordBoxes {
 			p.Words[i] = extract.Word{Text: w.Text, Box: w.Box, Confidence: w.Confidence, Line: w.Line}
 		}
-		if len(group) > 0 && extract.Extract([]extract.Page{p}, now).Title != nil {
+		if len(group) > 0 && extract.OpensDocument(p) {
 			flush()
 		}
 		group = append(group, p)

@@ -100,7 +100,7 @@ func provinceName(name, unit string) string {
 	}
 	found := ""
 	for _, p := range among {
-		if distance(k, key(p)) <= 1 {
+		if distanceUpTo(k, key(p), 1) <= 1 {
 			if found != "" {
 				return ""
 			}

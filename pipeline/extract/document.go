@@ -274,7 +274,7 @@ func mottoStart(r *row) int {
 			k += t.key
 		}
 		for _, m := range []string{mottoKey, mottoTwo} {
-			if len(k) >= len(m)-2 && distance(k[:min(len(k), len(m))], m) <= 3 {
+			if len(k) >= len(m)-2 && distanceUpTo(k[:min(len(k), len(m))], m, 3) <= 3 {
 				return i
 			}
 		}

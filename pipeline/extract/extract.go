@@ -151,6 +151,18 @@ type Metadata struct {
 	People        []Person `json:"people,omitempty"`
 }
 
+// OpensDocument reports whether p begins a document of its own: whether a
+// title heads it. It is the first step of Extract alone, so that splitting
+// a dossier into documents does not extract every page twice.
+func OpensDocument(p Page) bool {
+	n := p.Number
+	if n == 0 {
+		n = 1
+	}
+	_, _, title := documentType(rows(p.Words, n))
+	return title != nil
+}
+
 // Extract reads the metadata of one document from its pages' words. now
 // bounds the years of birth an identification number may give.
 func Extract(pages []Page, now time.Time) Metadata {

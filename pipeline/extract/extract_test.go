@@ -2,6 +2,7 @@ package extract
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -452,6 +453,64 @@ func TestJSON(t *testing.T) {
 		`"people":[{"role":"registered"`, `"legacy_id":{"raw":"012345678","value":"012345678","page":1,"boxes":[[`, `"confidence":`} {
 		if !strings.Contains(string(js), k) {
 			t.Errorf("%s lacks %s", js, k)
+		}
+	}
+}
+
+// TestDistanceUpTo holds the banded, early-stopping distance to the full
+// dynamic programme on random keys, near and far apart.
+func TestDistanceUpTo(t *testing.T) {
+	full := func(a, b string) int {
+		prev := make([]int, len(b)+1)
+		cur := make([]int, len(b)+1)
+		for j := range prev {
+			prev[j] = j
+		}
+		for i := 1; i <= len(a); i++ {
+			cur[0] = i
+			for j := 1; j <= len(b); j++ {
+				c := prev[j-1]
+				if a[i-1] != b[j-1] {
+					c++
+				}
+				cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+			}
+			prev, cur = cur, prev
+		}
+		return prev[len(b)]
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcdeg0"[rng.IntN(7)]
+		}
+		return string(b)
+	}
+	for range 20000 {
+		a := word(rng.IntN(30))
+		b := []byte(a)
+		if rng.IntN(2) == 0 { // a near neighbour: a few edits
+			for range rng.IntN(5) {
+				if len(b) > 0 {
+					b[rng.IntN(len(b))] = "xyz"[rng.IntN(3)]
+				}
+			}
+			if rng.IntN(2) == 0 {
+				b = append(b, 'q')
+			}
+		} else {
+			b = []byte(word(rng.IntN(80)))
+		}
+		want := full(a, string(b))
+		for k := range 6 {
+			got := distanceUpTo(a, string(b), k)
+			if want <= k && got != want || want > k && got != k+1 {
+				t.Fatalf("distanceUpTo(%q, %q, %d) = %d, full distance %d", a, b, k, got, want)
+			}
+		}
+		if got := distance(a, string(b)); got != want {
+			t.Fatalf("distance(%q, %q) = %d, want %d", a, b, got, want)
 		}
 	}
 }

@@ -275,7 +275,7 @@ func labelAt(r *row, i int, opensRow bool) (match, bool) {
 				}
 				continue
 			}
-			d := distance(window, lab.key)
+			d := distanceUpTo(window, lab.key, tol)
 			if d > tol {
 				if t.colon {
 					break
@@ -445,7 +445,7 @@ func phraseRole(ws []token, anywhere bool) string {
 			d, _ = within(p.key, text)
 			tol = loose(len(p.key))
 		} else {
-			d = distance(p.key, text)
+			d = distanceUpTo(p.key, text, tol)
 			if len(p.key) <= 3 && anywhere {
 				// Short words (mẹ, cha, vợ) only as words of their own.
 				d = tol + 1

@@ -46,19 +46,51 @@ func key(s string) string {
 
 // distance is the Levenshtein distance between two keys.
 func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	return distanceUpTo(a, b, max(len(a), len(b)))
+}
+
+// distanceUpTo is the Levenshtein distance between a and b when it is at
+// most k, and k+1 otherwise. Matching labels asks this of every window of
+// words on every line, nearly always of strings far apart, so it computes
+// only the band of cells within k of the diagonal and stops at the first
+// row whose every cell exceeds k.
+func distanceUpTo(a, b string, k int) int {
+	if d := len(a) - len(b); d > k || -d > k {
+		return k + 1
+	}
+	var buf [2 * 64]int
+	var prev, cur []int
+	if len(b) < 64 {
+		prev, cur = buf[:len(b)+1], buf[64:64+len(b)+1]
+	} else {
+		prev, cur = make([]int, len(b)+1), make([]int, len(b)+1)
+	}
+	far := k + 1 // stands for every value above k
 	for j := range prev {
-		prev[j] = j
+		prev[j] = min(j, far)
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
+		lo, hi := max(1, i-k), min(len(b), i+k)
+		if lo > 1 {
+			cur[lo-1] = far
+		} else {
+			cur[0] = min(i, far)
+		}
+		best := cur[lo-1]
+		for j := lo; j <= hi; j++ {
 			c := prev[j-1]
 			if a[i-1] != b[j-1] {
 				c++
 			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+			c = min(c, prev[j]+1, cur[j-1]+1, far)
+			cur[j] = c
+			best = min(best, c)
+		}
+		if hi < len(b) {
+			cur[hi+1] = far
+		}
+		if best > k {
+			return k + 1
 		}
 		prev, cur = cur, prev
 	}

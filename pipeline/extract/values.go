@@ -295,7 +295,7 @@ func readNationality(page int, toks []token) *Field {
 		return nil
 	}
 	f := newField(page, toks, clean(joinText(toks)))
-	if k := key(f.Raw); distance(k, "vietnam") <= 1 || k == "vn" {
+	if k := key(f.Raw); distanceUpTo(k, "vietnam", 1) <= 1 || k == "vn" {
 		f.Value = "Việt Nam"
 	}
 	if f.Value == "" {
@@ -328,7 +328,7 @@ func readEthnicity(page int, toks []token) *Field {
 			if len(gk) >= 5 {
 				tol = 1
 			}
-			if distance(k, gk) <= tol {
+			if distanceUpTo(k, gk, tol) <= tol {
 				return newField(page, toks[:n], g)
 			}
 		}
@@ -570,7 +570,7 @@ func complete(addr string) bool {
 		}
 	}
 	for _, p := range names {
-		if last == p || len(p) >= 6 && distance(last, p) <= 1 {
+		if last == p || len(p) >= 6 && distanceUpTo(last, p, 1) <= 1 {
 			return true
 		}
 	}

@@ -5,7 +5,8 @@
 #                            model, Leptonica, poppler-utils, qpdf, a C++ compiler
 #   deploy/setup.sh --bench  also OCRmyPDF, for bench/ocr.sh's comparison
 #   deploy/setup.sh --test   also Redis, PostgreSQL, Chromium and SoftHSM2 (a software
-#                            PKCS#11 token), which the tests run against
+#                            PKCS#11 token), which the tests run against, and
+#                            docker-compose and systemd, whose parsers check deploy/
 #                            (deploy/test.sh passes it)
 set -euo pipefail
 
@@ -13,7 +14,7 @@ pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev liblept
       poppler-utils qpdf ghostscript libnss3-tools g++ pkg-config fonts-dejavu-extra)
 case "${1:-}" in
   --bench) pkgs+=(ocrmypdf jq redis-tools curl) ;;
-  --test) pkgs+=(redis-server postgresql chromium softhsm2) ;;
+  --test) pkgs+=(redis-server postgresql chromium softhsm2 docker-compose systemd) ;;
 esac
 
 missing=()

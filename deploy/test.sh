@@ -30,6 +30,9 @@ fi
 
 # ./... skips testdata/, so the fixture generator is named on its own.
 go vet ./... ./testdata/gen/...
+# The deployment files (Dockerfile, Compose, systemd units, Kubernetes),
+# each parsed by its own tool.
+deploy/check.sh
 CGO_ENABLED=0 GOOS=windows go build -o /dev/null ./cmd/sohoa-station
 staticcheck ./... ./testdata/gen/...
 go test -count=1 ./... ./testdata/gen/... "$@"

@@ -371,10 +371,7 @@ func Sign(ctx context.Context, s *sign.Signer, data []byte) ([]byte, *SignatureI
 	}
 	cert := s.Certificate()
 	info := &SignatureInfo{Signer: cert.Subject.String(), Issuer: cert.Issuer.String(),
-		Serial: cert.SerialNumber.Text(16), Level: "PAdES B-B", Location: s.Location, MS: ms(time.Since(t))}
-	if s.TSAURL != "" {
-		info.Level = "PAdES B-T"
-	}
+		Serial: cert.SerialNumber.Text(16), Level: "PAdES " + string(s.TargetLevel()), Location: s.Location, MS: ms(time.Since(t))}
 	return signed, info, nil
 }
 

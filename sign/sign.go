@@ -2,7 +2,10 @@
 // finished dossier PDF with a PAdES baseline signature (ETSI EN 319 142-1)
 // of the service center, B-B, or B-T when a time-stamp authority is
 // configured, so that any change to the dossier after it left the center
-// is visible to every PDF reader.
+// is visible to every PDF reader. For files kept for decades, B-LT adds
+// the chain's OCSP responses or CRLs, fetched at signing, in a Document
+// Security Store (ltv.go, dss.go), and B-LTA a document time-stamp over
+// all of it (see Level).
 //
 // The signature is appended as an incremental update (ISO 32000-1 7.5.6):
 // the assembled bytes stay exactly as they were, followed by a signature
@@ -58,7 +61,13 @@ type Signer struct {
 	// TSAURL is an RFC 3161 time-stamp authority; when set, signatures
 	// are PAdES B-T, otherwise B-B.
 	TSAURL string
-	// HTTPClient reaches the TSA; nil means http.DefaultClient.
+	// Level is the PAdES baseline level to reach; empty means B-T when
+	// TSAURL is set and B-B otherwise. B-LT and B-LTA need TSAURL and a
+	// revocation source (OCSP or CRL) for every certificate of the chain
+	// and of the authority's; see Level and Preflight.
+	Level Level
+	// HTTPClient reaches the TSA and the OCSP responders, CRLs and CA
+	// issuers certificates; nil means a client with a 30-second timeout.
 	HTTPClient *http.Client
 	// Now is the clock (tests set it); nil means time.Now.
 	Now func() time.Time
@@ -146,11 +155,14 @@ func (s *Signer) SignContext(ctx context.Context, in []byte) ([]byte, error) {
 	if err := s.checkValidity(now); err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
+	if err := s.CheckLevel(); err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
 	doc, err := parseDocument(in)
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
-	out, br, err := s.appendUpdate(doc, now)
+	out, br, err := s.appendUpdate(doc, now, false)
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
@@ -162,13 +174,14 @@ func (s *Signer) SignContext(ctx context.Context, in []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign: CMS: %w", err)
 	}
+	level := s.TargetLevel()
+	var token []byte
 	if s.TSAURL != "" {
 		p7, err := pkcs7.Parse(cms)
 		if err != nil {
 			return nil, fmt.Errorf("sign: CMS: %w", err)
 		}
-		token, err := s.fetchTimestamp(ctx, p7.Signers[0].EncryptedDigest)
-		if err != nil {
+		if token, err = s.fetchTimestamp(ctx, p7.Signers[0].EncryptedDigest); err != nil {
 			return nil, fmt.Errorf("sign: %w", err)
 		}
 		if cms, err = addUnsignedAttribute(cms, OIDSignatureTimeStampToken, token); err != nil {
@@ -179,6 +192,24 @@ func (s *Signer) SignContext(ctx context.Context, in []byte) ([]byte, error) {
 		return nil, fmt.Errorf("sign: CMS of %d bytes does not fit the %d reserved", len(cms), ContentsSize)
 	}
 	hex.Encode(out[br[1]+1:], cms) // after '<'; the rest stays zeros
+	if !level.AtLeast(LevelBLT) {
+		return out, nil
+	}
+
+	// B-LT: the validation data of this signature, in a second update.
+	tsaChain, err := tokenChain(token)
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	contents := make([]byte, ContentsSize)
+	copy(contents, cms)
+	sv := sigValue{contents: contents, chains: [][]*x509.Certificate{s.chain, tsaChain}}
+	if out, err = s.appendDSS(ctx, out, []sigValue{sv}, true); err != nil {
+		return nil, fmt.Errorf("sign: %s: %w", level, err)
+	}
+	if level == LevelBLTA {
+		return s.AddDocumentTimestamp(ctx, out)
+	}
 	return out, nil
 }
 
@@ -188,8 +219,10 @@ const byteRangeHolder = "[0 0000000000 0000000000 0000000000]"
 
 // appendUpdate writes doc's bytes and the incremental update with an
 // empty /Contents, fills in /ByteRange and returns the result and the
-// byte range: [0, start of "<", just after ">", rest].
-func (s *Signer) appendUpdate(doc *document, now time.Time) ([]byte, [4]int, error) {
+// byte range: [0, start of "<", just after ">", rest]. docTS makes the
+// dictionary a document time-stamp's (ISO 32000-2 12.8.5), which names
+// no signer and is never visible.
+func (s *Signer) appendUpdate(doc *document, now time.Time, docTS bool) ([]byte, [4]int, error) {
 	catalog, err := doc.dict(doc.root)
 	if err != nil {
 		return nil, [4]int{}, err
@@ -217,10 +250,14 @@ func (s *Signer) appendUpdate(doc *document, now time.Time) ([]byte, [4]int, err
 		name = s.chain[0].Subject.CommonName
 	}
 	begin(sigRef)
-	fmt.Fprintf(&b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M (%s)", pdf.DateString(now))
-	for _, kv := range []struct{ k, v string }{{"Name", name}, {"Reason", s.Reason}, {"Location", s.Location}} {
-		if kv.v != "" {
-			fmt.Fprintf(&b, " /%s %s", kv.k, pdf.TextString(kv.v))
+	if docTS {
+		b.WriteString("<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161")
+	} else {
+		fmt.Fprintf(&b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M (%s)", pdf.DateString(now))
+		for _, kv := range []struct{ k, v string }{{"Name", name}, {"Reason", s.Reason}, {"Location", s.Location}} {
+			if kv.v != "" {
+				fmt.Fprintf(&b, " /%s %s", kv.k, pdf.TextString(kv.v))
+			}
 		}
 	}
 	b.WriteString(" /ByteRange ")
@@ -242,7 +279,7 @@ func (s *Signer) appendUpdate(doc *document, now time.Time) ([]byte, [4]int, err
 	rect, ap := "[0 0 0 0]", ""
 	var apStream []byte
 	var bw, bh float64 // the block's size
-	if s.Visible != nil {
+	if s.Visible != nil && !docTS {
 		r := s.Visible.Rect
 		if r == ([4]float64{}) {
 			w, h, err := pageSize(page)
@@ -294,16 +331,7 @@ func (s *Signer) appendUpdate(doc *document, now time.Time) ([]byte, [4]int, err
 	b.Write(withKey(without(page, reOurAnnots), fmt.Sprintf("/Annots [%s]", annots)))
 	b.WriteString("\nendobj\n")
 
-	xref := b.Len()
-	writeXref(&b, offsets)
-	// The second /ID element changes with every update; the first stays,
-	// as PDF/A requires.
-	id1 := sha256.Sum256(b.Bytes())
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d %d R", max(doc.size, lastRef.num+1), doc.root.num, doc.root.gen)
-	if doc.info != nil {
-		fmt.Fprintf(&b, " /Info %d %d R", doc.info.num, doc.info.gen)
-	}
-	fmt.Fprintf(&b, " /Prev %d /ID [<%s> <%X>] >>\nstartxref\n%d\n%%%%EOF\n", doc.lastXref, doc.id0, id1[:16], xref)
+	finishUpdate(&b, doc, offsets, max(doc.size, lastRef.num+1))
 
 	out := b.Bytes()
 	br[3] = len(out) - br[2]
@@ -313,6 +341,21 @@ func (s *Signer) appendUpdate(doc *document, now time.Time) ([]byte, [4]int, err
 	}
 	copy(out[brAt:], filled+strings.Repeat(" ", len(byteRangeHolder)-len(filled)))
 	return out, br, nil
+}
+
+// finishUpdate ends an incremental update whose objects are at offsets
+// with its cross-reference section and trailer.
+func finishUpdate(b *bytes.Buffer, doc *document, offsets map[int]obj, size int) {
+	xref := b.Len()
+	writeXref(b, offsets)
+	// The second /ID element changes with every update; the first stays,
+	// as PDF/A requires.
+	id1 := sha256.Sum256(b.Bytes())
+	fmt.Fprintf(b, "trailer\n<< /Size %d /Root %d %d R", size, doc.root.num, doc.root.gen)
+	if doc.info != nil {
+		fmt.Fprintf(b, " /Info %d %d R", doc.info.num, doc.info.gen)
+	}
+	fmt.Fprintf(b, " /Prev %d /ID [<%s> <%X>] >>\nstartxref\n%d\n%%%%EOF\n", doc.lastXref, doc.id0, id1[:16], xref)
 }
 
 // writeXref writes a classic xref section for offsets, grouping

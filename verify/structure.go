@@ -21,17 +21,17 @@ import (
 // maxXMP bounds the decoded metadata stream.
 const maxXMP = 16 << 20
 
-// checkStructure reads the document with pdfcpu for what the raw bytes
-// do not show: the XMP packet (PDF/A identification, originals) and the
-// fonts.
-func checkStructure(pdf []byte, opt Options, r *Report) {
+// readContext reads the document with pdfcpu for what the raw bytes do
+// not show: the DSS, the XMP packet and the fonts.
+func readContext(pdf []byte) (*model.Context, error) {
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
-	ctx, err := api.ReadContext(bytes.NewReader(pdf), conf)
-	if err != nil {
-		r.problem("the PDF structure could not be read: %v", err)
-		return
-	}
+	return api.ReadContext(bytes.NewReader(pdf), conf)
+}
+
+// checkStructure checks the XMP packet (PDF/A identification, originals)
+// and the fonts.
+func checkStructure(ctx *model.Context, opt Options, r *Report) {
 	xmp, err := metadata(ctx)
 	if err != nil {
 		r.problem("the XMP metadata could not be read: %v", err)

@@ -1,7 +1,9 @@
 // Package verify checks a signed dossier PDF the way a recipient would:
 // is each signature intact, does the last cover the whole file and did
-// nothing but signatures change between sequential ones, who signed
-// and when (and whether a time-stamp authority vouches for it), is the
+// nothing but signatures and validation data change between sequential
+// ones, who signed and when (and whether a time-stamp authority vouches
+// for it), which PAdES level each reaches and whether its certificates
+// were revoked before it was made (from the file's own DSS), is the
 // file still PDF/A-2b with embedded fonts, and are the original scans the
 // dossier records in its XMP metadata the ones held in a folder. It is
 // the counterpart of the sign stage and of the XMP written at assemble
@@ -46,20 +48,31 @@ type Report struct {
 	// Problems are the failed checks, in plain words.
 	Problems []string `json:"problems"`
 
-	Signatures    []Signature `json:"signatures"`
-	PDFA          bool        `json:"pdfa"`
-	PDFAPart      string      `json:"pdfaPart,omitempty"`
-	PDFALevel     string      `json:"pdfaConformance,omitempty"`
-	FontsEmbedded bool        `json:"fontsEmbedded"`
-	DossierCode   string      `json:"dossierCode,omitempty"`
-	Originals     []Original  `json:"originals,omitempty"`
+	Signatures []Signature `json:"signatures"`
+	// DocumentTimestamps are the RFC 3161 document time-stamps (PAdES
+	// B-LTA), in the order they were added.
+	DocumentTimestamps []DocumentTimestamp `json:"documentTimestamps,omitempty"`
+
+	PDFA          bool       `json:"pdfa"`
+	PDFAPart      string     `json:"pdfaPart,omitempty"`
+	PDFALevel     string     `json:"pdfaConformance,omitempty"`
+	FontsEmbedded bool       `json:"fontsEmbedded"`
+	DossierCode   string     `json:"dossierCode,omitempty"`
+	Originals     []Original `json:"originals,omitempty"`
 }
 
 // Signature is what one signature says and whether it holds.
 type Signature struct {
-	// Valid: the CMS signature verifies with the signer's certificate
-	// and its message digest matches the signed bytes.
+	// Valid: the CMS signature verifies with the signer's certificate,
+	// its message digest matches the signed bytes, and, when the file
+	// carries revocation data, no certificate of the chain was revoked
+	// before the signature was made.
 	Valid bool `json:"valid"`
+	// Level is the PAdES baseline level the signature reaches (B-B, B-T,
+	// B-LT, B-LTA; see sign.Level), whether or not its chain is trusted;
+	// empty when it is not even B-B (it does not verify, or its signed
+	// attributes do not follow the profile).
+	Level string `json:"level"`
 	// CoversWholeFile: the byte range starts at 0, ends at the end of the
 	// file and leaves out only the /Contents string.
 	CoversWholeFile bool   `json:"coversWholeFile"`
@@ -77,10 +90,33 @@ type Signature struct {
 	Reason      string     `json:"reason,omitempty"`
 	Location    string     `json:"location,omitempty"`
 	Timestamp   *Timestamp `json:"timestamp,omitempty"`
-	// ChangesAfter is what the updates up to the next signature changed,
-	// for every signature but the last: only signature objects and the
-	// catalog and page entries that list them, else a problem is reported.
+	// Revocation is the status of each certificate of the signer's chain
+	// and of its time-stamp authority's below their roots, from the
+	// document security store (DSS); absent when the file has none.
+	Revocation []Revocation `json:"revocation,omitempty"`
+	// CheckedAt is the time the signer's chain was judged at when a
+	// time-stamp proves the signature existed then: the signature
+	// time-stamp's, else a later document time-stamp's.
+	CheckedAt *time.Time `json:"checkedAt,omitempty"`
+	// ChangesAfter is what the updates up to the next signature or
+	// document time-stamp (or the end of the file) changed: only
+	// signature objects, validation data (the DSS) and the catalog and
+	// page entries that list them, else a problem is reported.
 	ChangesAfter []string `json:"changesAfter,omitempty"`
+}
+
+// DocumentTimestamp is an RFC 3161 time-stamp over the whole file before
+// it (/Type /DocTimeStamp, /SubFilter /ETSI.RFC3161): it proves the
+// signatures and validation data before it existed at its time.
+type DocumentTimestamp struct {
+	ByteRange       [4]int    `json:"byteRange"`
+	CoversWholeFile bool      `json:"coversWholeFile"`
+	Time            time.Time `json:"time"`
+	TSA             string    `json:"tsa"`
+	// ImprintMatches: the token is over the bytes of its byte range.
+	ImprintMatches bool     `json:"imprintMatches"`
+	Trusted        *bool    `json:"trusted,omitempty"`
+	ChangesAfter   []string `json:"changesAfter,omitempty"`
 }
 
 // Timestamp is an RFC 3161 signature time-stamp (PAdES B-T).
@@ -122,8 +158,14 @@ func File(pdf []byte, opt Options) (rep *Report, err error) {
 			rep, err = r, nil
 		}
 	}()
-	checkSignatures(pdf, opt, r)
-	checkStructure(pdf, opt, r)
+	ctx, err := readContext(pdf)
+	if err != nil {
+		r.problem("the PDF structure could not be read: %v", err)
+	}
+	checkSignatures(pdf, readValidationStore(ctx, r), opt, r)
+	if ctx != nil {
+		checkStructure(ctx, opt, r)
+	}
 	r.OK = len(r.Problems) == 0
 	return r, nil
 }

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pipeline"
@@ -26,6 +27,7 @@ var ingestRegister registerConfig
 // signing holds the sign stage's flags.
 var signing struct {
 	key, passwordFile, tsa, location, reason string
+	level                                    string // PAdES level; empty: B-T with a TSA, else B-B
 	visible                                  string // top-left or none
 	module, chain                            string // PKCS#11 module; certificates for a token's key
 	off                                      bool
@@ -54,17 +56,11 @@ func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet 
 	fs.StringVar(&signing.passwordFile, "key-password-file", "", "file holding the key's password or the token's PIN (default $SOHOA_KEY_PASSWORD; the development key's own for it)")
 	tokenFlags(fs)
 	fs.StringVar(&signing.tsa, "tsa", os.Getenv("SOHOA_TSA_URL"), "RFC 3161 time-stamp authority URL: signatures become PAdES B-T (default $SOHOA_TSA_URL)")
+	levelFlag(fs)
 	fs.StringVar(&signing.location, "location", envOr("SOHOA_LOCATION", "Trung tâm Phục vụ hành chính công"), "service center named in the signature (default $SOHOA_LOCATION)")
 	fs.StringVar(&signing.reason, "reason", "Số hóa hồ sơ (digitised dossier)", "reason given in the signature")
 	fs.BoolVar(&signing.off, "no-sign", false, "leave the dossier unsigned")
-	signing.visible = "top-left"
-	fs.Func("visible-signature", "signature block on page 1: top-left (where the rules put the digitizing officer's signature) or none (an invisible signature) (default top-left)", func(v string) error {
-		if v != "top-left" && v != "none" {
-			return fmt.Errorf("want top-left or none, not %q", v)
-		}
-		signing.visible = v
-		return nil
-	})
+	visibleFlag(fs)
 	ingestRegister.bind(fs)
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	return fs
@@ -260,5 +256,53 @@ func loadSigner() (*sign.Signer, error) {
 	if signing.visible == "top-left" {
 		s.Visible = &sign.Appearance{}
 	}
+	if err := checkLevel(s); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// visibleFlag binds --visible-signature, for ingest and the worker alike:
+// a dossier shows its signature block whichever way it was made.
+func visibleFlag(fs *flag.FlagSet) {
+	signing.visible = "top-left"
+	fs.Func("visible-signature", "signature block on page 1: top-left (where the rules put the digitizing officer's signature) or none (an invisible signature) (default top-left)", func(v string) error {
+		if v != "top-left" && v != "none" {
+			return fmt.Errorf("want top-left or none, not %q", v)
+		}
+		signing.visible = v
+		return nil
+	})
+}
+
+// levelFlag binds --level, the PAdES level signatures reach.
+func levelFlag(fs *flag.FlagSet) {
+	fs.StringVar(&signing.level, "level", os.Getenv("SOHOA_SIGN_LEVEL"), "PAdES level of the signature: B-B, B-T, B-LT (adds the chain's OCSP responses or CRLs, fetched at signing) or B-LTA (adds a document time-stamp as well); B-T and up need --tsa (default $SOHOA_SIGN_LEVEL, else B-T with --tsa and B-B without)")
+}
+
+// checkLevel sets and checks the signer's level before any work: B-LT
+// and B-LTA fetch a time-stamp and every certificate's revocation status
+// now, so a responder that cannot be reached stops the start, not a
+// dossier.
+func checkLevel(s *sign.Signer) error {
+	if signing.level != "" {
+		l, err := sign.ParseLevel(signing.level)
+		if err != nil {
+			return usageError{fmt.Errorf("--level (SOHOA_SIGN_LEVEL): %w", err)}
+		}
+		s.Level = l
+	}
+	if err := s.CheckLevel(); err != nil {
+		return usageError{fmt.Errorf("--level (SOHOA_SIGN_LEVEL): %w", err)}
+	}
+	if !s.TargetLevel().AtLeast(sign.LevelBLT) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := s.Preflight(ctx); err != nil {
+		return fmt.Errorf("--level %s: %w", s.TargetLevel(), err)
+	}
+	return nil
 }

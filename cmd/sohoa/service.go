@@ -312,6 +312,8 @@ func worker(ctx context.Context, args []string) (err error) {
 	fs.StringVar(&signing.passwordFile, "key-password-file", "", "file holding the key's password or the token's PIN (default $SOHOA_KEY_PASSWORD)")
 	tokenFlags(fs)
 	fs.StringVar(&signing.tsa, "tsa", os.Getenv("SOHOA_TSA_URL"), "RFC 3161 time-stamp authority URL ($SOHOA_TSA_URL)")
+	levelFlag(fs)
+	visibleFlag(fs)
 	fs.StringVar(&signing.location, "location", envOr("SOHOA_LOCATION", "Trung tâm Phục vụ hành chính công"), "service center named in the signature ($SOHOA_LOCATION)")
 	fs.StringVar(&signing.reason, "reason", "Số hóa hồ sơ (digitised dossier)", "reason given in the signature")
 	if err := parseFlags(fs, args); err != nil {

@@ -77,7 +77,11 @@ func printReport(name string, r *verify.Report) {
 	}
 	fmt.Printf("%s: %s\n", name, status)
 	for _, s := range r.Signatures {
-		fmt.Printf("  signature   valid=%v, covers whole file=%v, %s\n", s.Valid, s.CoversWholeFile, s.SubFilter)
+		level := s.Level
+		if level == "" {
+			level = "no PAdES level"
+		}
+		fmt.Printf("  signature   valid=%v, covers whole file=%v, %s, PAdES %s\n", s.Valid, s.CoversWholeFile, s.SubFilter, level)
 		fmt.Printf("  signer      %s\n", s.Signer)
 		for _, c := range s.Chain {
 			fmt.Printf("  chain       %s\n", c)
@@ -91,6 +95,19 @@ func printReport(name string, r *verify.Report) {
 		if s.Timestamp != nil {
 			fmt.Printf("  time-stamp  %s by %s (matches signature: %v)\n", s.Timestamp.Time.Format("2006-01-02 15:04:05 MST"), s.Timestamp.TSA, s.Timestamp.ImprintMatches)
 		}
+		for _, rv := range s.Revocation {
+			fmt.Printf("  revocation  %s: %s", rv.Certificate, rv.Status)
+			if rv.Source != "" {
+				fmt.Printf(" (%s of %s)", rv.Source, rv.IssuedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+			}
+			if rv.RevokedAt != nil {
+				fmt.Printf(", revoked %s", rv.RevokedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+			}
+			fmt.Println()
+		}
+	}
+	for _, d := range r.DocumentTimestamps {
+		fmt.Printf("  doc stamp   %s by %s (matches file: %v, covers whole file: %v)\n", d.Time.Format("2006-01-02 15:04:05 MST"), d.TSA, d.ImprintMatches, d.CoversWholeFile)
 	}
 	fmt.Printf("  PDF/A       %v (part %s, conformance %s); fonts embedded: %v\n", r.PDFA, r.PDFAPart, r.PDFALevel, r.FontsEmbedded)
 	for _, o := range r.Originals {

@@ -14,7 +14,18 @@ import (
 // which would let a page lying on its side read well; as one block,
 // sideways text reads as the noise it is.
 func (e *Engine) RecognizeBlock(g *image.Gray, dpi int) (*Result, error) {
-	if err := e.client.SetPageSegMode(gosseract.PSM_SINGLE_BLOCK); err != nil {
+	return e.recognizeAs(g, dpi, gosseract.PSM_SINGLE_BLOCK)
+}
+
+// RecognizeLine reads g, whose resolution is dpi, as one text line: a line
+// the page's reading left out or misread, cut from the page and read again
+// without the layout analysis that lost it.
+func (e *Engine) RecognizeLine(g *image.Gray, dpi int) (*Result, error) {
+	return e.recognizeAs(g, dpi, gosseract.PSM_SINGLE_LINE)
+}
+
+func (e *Engine) recognizeAs(g *image.Gray, dpi int, mode gosseract.PageSegMode) (*Result, error) {
+	if err := e.client.SetPageSegMode(mode); err != nil {
 		return nil, fmt.Errorf("ocr: set page segmentation: %w", err)
 	}
 	res, err := e.Recognize(g, dpi)

@@ -12,7 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pipeline/scan"
 )
 
-// Steps of normalize and clean that a run may turn off (Options.Skip). Each
+// Steps of normalize, clean and OCR that a run may turn off (Options.Skip). Each
 // decides on each page whether it applies, from a cheap look first, so
 // that a clean page pays for the look only; the manifest lists those that
 // changed the page (PageReport.Cleanup) and what each cost (StageTimes).
@@ -37,10 +37,13 @@ const (
 	StepBleed = "bleed"
 	// StepDespeckle erases specks of dust and toner from a speckled page.
 	StepDespeckle = "despeckle"
+	// StepLines reads again, one by one, the lines the page's reading
+	// left out or read poorly (lines.go).
+	StepLines = "lines"
 )
 
 // Steps lists every step Options.Skip may name.
-var Steps = []string{StepBorder, StepPageDPI, StepUpscale, StepRedDropout, StepBlueDropout, StepFlatten, StepBleed, StepDespeckle}
+var Steps = []string{StepBorder, StepPageDPI, StepUpscale, StepRedDropout, StepBlueDropout, StepFlatten, StepBleed, StepDespeckle, StepLines}
 
 // CheckSkip reports a name in skip that is not a step.
 func CheckSkip(skip []string) error {

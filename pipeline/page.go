@@ -40,6 +40,9 @@ type PageReport struct {
 	// tried in its next-best turn; when the re-read was kept, Rotation,
 	// Skew and the text are the re-read's.
 	Reread *Reread `json:"reread,omitempty"`
+	// Lines counts the lines read again on their own (lines.go), when
+	// any was.
+	Lines *LineRereads `json:"lines,omitempty"`
 	// Skew is the tilt found, counter-clockwise as seen, in degrees; the
 	// page was turned by -Skew to straighten it.
 	Skew        float64 `json:"skew_deg"`
@@ -218,8 +221,9 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 		if err != nil {
 			return fail(StageOCR, err)
 		}
+		read := straight // the raster the words are found on
 		if r.Reread = rec; better != nil {
-			res = *better
+			res, read = *better, alt.g
 			toOut = toOut.Then(alt.transform(ow, oh))
 			if alt.turns%2 == 1 {
 				pageW, pageH = pageH, pageW
@@ -229,6 +233,17 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 			r.Skew = math.Round((r.Skew+alt.skew)*1000) / 1000
 			r.RotationMethod = OrientReread
 			r.RotationConfidence = math.Round(rec.confidence*1000) / 1000
+		}
+		if opt.runs(StepLines) {
+			ts := time.Now()
+			st, err := rereadLines(eng, read, r.OCRDPI, ink.Threshold, &res)
+			if err != nil {
+				return fail(StageOCR, err)
+			}
+			if st != (LineRereads{}) {
+				r.Lines = &st
+			}
+			r.Times.Lines = ms(time.Since(ts))
 		}
 	}
 	r.OCRConfidence = res.MeanConfidence

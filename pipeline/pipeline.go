@@ -108,6 +108,8 @@ type StageTimes struct {
 	Dropout    float64 `json:"dropout,omitempty"`
 	Flatten    float64 `json:"flatten,omitempty"`
 	Bleed      float64 `json:"bleed,omitempty"`
+	// In ocr: reading lost and poorly read lines again (StepLines).
+	Lines float64 `json:"lines,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,382 @@
+package pipeline
+
+import (
+	"image"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pipeline/raster"
+)
+
+// After the page's reading, the OCR stage reads again, one at a time, the
+// lines that reading lost or garbled. On a degraded page Tesseract's layout
+// analysis now and then takes a few printed lines for a picture and leaves
+// them out (a form's whole second party, where a stamp's remains or dust
+// sat beside them), or cuts a line among a seal's remains into fragments
+// read at confidence 0. Read on its own, as one line, such a line mostly
+// reads as well as its neighbours. Lines read well are not read again, so
+// a clean page pays only for looking.
+
+// Which lines are read again, and which second readings are kept.
+const (
+	// A line whose mean word confidence is below this is read again.
+	poorLine = 40.0
+	// A second reading replaces the first when its confidence is this much
+	// higher.
+	betterBy = 15.0
+	// A line found in ink that no word covers is kept when its reading's
+	// confidence reaches this and most of its letters are Vietnamese
+	// syllables (vie only): what a seal's or signature's remains give
+	// reads as neither.
+	gapConfidence = 60.0
+	gapSyllables  = 0.6
+	// At most this many lines a page are read again: a page that needs
+	// more is beyond mending line by line (the low-confidence warning
+	// tells the operator).
+	maxLineRereads = 12
+)
+
+// LineRereads is the manifest's account of the lines read again.
+type LineRereads struct {
+	Poor     int `json:"poor"`     // poorly read lines read again
+	Improved int `json:"improved"` // of them, read better and replaced
+	Gaps     int `json:"gaps"`     // lines found in ink no word covered
+	Added    int `json:"added"`    // of them, read as text and added
+}
+
+// rereadLines reads again the poor and lost lines of res, the reading of
+// the cleaned, upright page g at dpi, whose ink is darker than threshold.
+func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, res *ocr.Result) (LineRereads, error) {
+	var st LineRereads
+	lineH := wordHeight(res.Words)
+	if lineH == 0 {
+		return st, nil // nothing read: the page's reading failed whole (reread)
+	}
+	budget := maxLineRereads
+	d := int(math.Round(dpi))
+
+	// Poor lines: the same box, read as one line.
+	lines := res.Lines()
+	var words []ocr.Word
+	for _, line := range lines {
+		if budget == 0 || lineConfidence(line) >= poorLine {
+			words = append(words, line...)
+			continue
+		}
+		budget--
+		st.Poor++
+		box := line[0].Box
+		for _, w := range line[1:] {
+			box = box.Union(w.Box)
+		}
+		again, err := readLine(eng, g, threshold, box, lineH, d)
+		if err != nil {
+			return st, err
+		}
+		if len(again) > 0 && lineConfidence(again) >= lineConfidence(line)+betterBy {
+			st.Improved++
+			for i := range again {
+				again[i].Block, again[i].Par, again[i].Line = line[0].Block, line[0].Par, line[0].Line
+			}
+			line = again
+		}
+		words = append(words, line...)
+	}
+
+	// Lost lines: ink no word covers, a line or a few lines tall.
+	for _, box := range uncoveredLines(g, threshold, words, lineH) {
+		if budget == 0 {
+			break
+		}
+		budget--
+		st.Gaps++
+		read := readLines(eng, g, threshold, box, lineH, d)
+		found, err := read()
+		if err != nil {
+			return st, err
+		}
+		for _, line := range found {
+			// A block read around a lost line reads its neighbours'
+			// words again too: those are the first reading's.
+			line = slices.DeleteFunc(line, func(w ocr.Word) bool { return overlapsAny(w.Box, words) })
+			if len(line) == 0 || lineConfidence(line) < gapConfidence {
+				continue
+			}
+			if vietnamese(eng) && syllableShare(line) < gapSyllables {
+				continue
+			}
+			st.Added++
+			words = insertLine(words, line)
+		}
+	}
+	if st.Improved+st.Added > 0 {
+		res.Words = words
+		res.MeanConfidence = meanConfidence(words)
+	}
+	return st, nil
+}
+
+// readLine reads the part of g inside box, grown by a third of a line's
+// height, as one line, and returns its words in g's coordinates.
+func readLine(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectangle, lineH, dpi int) ([]ocr.Word, error) {
+	res, err := readPart(eng, g, threshold, box, lineH, dpi, eng.RecognizeLine)
+	if err != nil || res == nil {
+		return nil, err
+	}
+	return res.Words, nil
+}
+
+// readLines reads the part of g inside box as one line when it is a line
+// tall, else as a block of lines, and returns its lines.
+func readLines(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectangle, lineH, dpi int) func() ([][]ocr.Word, error) {
+	return func() ([][]ocr.Word, error) {
+		read := eng.RecognizeLine
+		if box.Dy() > 8*lineH/5 {
+			read = eng.RecognizeBlock
+		}
+		res, err := readPart(eng, g, threshold, box, lineH, dpi, read)
+		if err != nil || res == nil {
+			return nil, err
+		}
+		return res.Lines(), nil
+	}
+}
+
+// readPart reads the part of g inside box, grown by a third of a line's
+// height, with read, and returns the result in g's coordinates.
+func readPart(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectangle, lineH, dpi int, read func(*image.Gray, int) (*ocr.Result, error)) (*ocr.Result, error) {
+	pad := max(lineH/3, 2)
+	box = image.Rect(box.Min.X-pad, box.Min.Y-pad, box.Max.X+pad, box.Max.Y+pad).Intersect(g.Rect)
+	if box.Empty() {
+		return nil, nil
+	}
+	// A copy with a white margin: Tesseract reads letters touching the
+	// image's edge poorly.
+	m := lineH / 2
+	c := image.NewGray(image.Rect(0, 0, box.Dx()+2*m, box.Dy()+2*m))
+	for i := range c.Pix {
+		c.Pix[i] = 255
+	}
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		copy(c.Pix[(y-box.Min.Y+m)*c.Stride+m:], g.Pix[(y-g.Rect.Min.Y)*g.Stride+box.Min.X-g.Rect.Min.X:][:box.Dx()])
+	}
+	// What lost or garbled a line is mostly something lighter than print
+	// over it or beside it: a seal's remains that dropout only paled, a
+	// stain, show-through. Only ink nearer the print's black than the
+	// paper's white stays.
+	black := raster.BlackLevel(c)
+	lift := uint8((int(black) + int(threshold)) / 2)
+	for i, v := range c.Pix {
+		if v >= lift {
+			c.Pix[i] = 255
+		}
+	}
+	res, err := read(c, dpi)
+	if err != nil {
+		return nil, err
+	}
+	off := box.Min.Sub(image.Pt(m, m))
+	for i := range res.Words {
+		res.Words[i].Box = res.Words[i].Box.Add(off)
+	}
+	return res, nil
+}
+
+// uncoveredLines finds bands of ink, a line or a few lines tall and several
+// letters long, that no word's box covers: lines the reading left out.
+func uncoveredLines(g *image.Gray, threshold uint8, words []ocr.Word, lineH int) []image.Rectangle {
+	b := g.Rect
+	w, h := b.Dx(), b.Dy()
+	covered := make([]bool, w*h)
+	pad := lineH / 3
+	for _, wd := range words {
+		r := image.Rect(wd.Box.Min.X-pad, wd.Box.Min.Y-pad, wd.Box.Max.X+pad, wd.Box.Max.Y+pad).Intersect(b)
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			row := covered[(y-b.Min.Y)*w:]
+			for x := r.Min.X; x < r.Max.X; x++ {
+				row[x-b.Min.X] = true
+			}
+		}
+	}
+	ink := func(x, y int) bool {
+		return g.Pix[y*g.Stride+x] < threshold && !covered[y*w+x]
+	}
+	// Rows where uncovered ink crosses at least a few letters' strokes.
+	minRow := max(6, lineH/3)
+	rowInk := make([]int, h)
+	for y := range h {
+		n := 0
+		for x := range w {
+			if ink(x, y) {
+				n++
+			}
+		}
+		rowInk[y] = n
+	}
+	var out []image.Rectangle
+	for y0 := 0; y0 < h; {
+		if rowInk[y0] < minRow {
+			y0++
+			continue
+		}
+		y1 := y0
+		for gap := 0; y1 < h && gap <= lineH/4; y1++ {
+			if rowInk[y1] >= minRow {
+				gap = 0
+			} else {
+				gap++
+			}
+		}
+		top, bottom := y0, y1
+		y0 = y1
+		if bh := bottom - top; bh < lineH/2 || bh > 12*lineH {
+			continue // a rule, dust, or a picture: not lines of print
+		}
+		// Columns of the band holding ink, in runs a few letters apart.
+		colInk := make([]int, w)
+		for y := top; y < bottom; y++ {
+			for x := range w {
+				if ink(x, y) {
+					colInk[x]++
+				}
+			}
+		}
+		for x0 := 0; x0 < w; {
+			if colInk[x0] == 0 {
+				x0++
+				continue
+			}
+			x1, last := x0, x0
+			for ; x1 < w && x1-last <= 3*lineH/2; x1++ {
+				if colInk[x1] > 0 {
+					last = x1
+				}
+			}
+			r := image.Rect(x0, top, last+1, bottom).Add(b.Min)
+			x0 = x1
+			if r.Dx() < 3*lineH {
+				continue // a letter or two, a mark: not worth a reading
+			}
+			n := 0
+			for x := r.Min.X - b.Min.X; x < r.Max.X-b.Min.X; x++ {
+				n += colInk[x]
+			}
+			if share := float64(n) / float64(r.Dx()*r.Dy()); share < 0.04 || share > 0.45 {
+				continue // too faint or too solid for print
+			}
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// overlapsAny reports whether half of box or more lies in one of words'
+// boxes.
+func overlapsAny(box image.Rectangle, words []ocr.Word) bool {
+	area := box.Dx() * box.Dy()
+	for _, w := range words {
+		in := box.Intersect(w.Box)
+		if 2*in.Dx()*in.Dy() >= area && !in.Empty() {
+			return true
+		}
+	}
+	return false
+}
+
+// insertLine puts a line found anew among words, before the first line
+// that lies below its middle, as a line of its own.
+func insertLine(words, line []ocr.Word) []ocr.Word {
+	box := line[0].Box
+	for _, w := range line[1:] {
+		box = box.Union(w.Box)
+	}
+	mid := (box.Min.Y + box.Max.Y) / 2
+	at := len(words)
+	for i, w := range words {
+		if w.Box.Min.Y > mid && (i == 0 || w.Line != words[i-1].Line || w.Block != words[i-1].Block || w.Par != words[i-1].Par) {
+			at = i
+			break
+		}
+	}
+	// Numbered as no line of Tesseract's is, in the block it joins, so
+	// that it reads as a line of its own.
+	block, par := 0, 0
+	if at > 0 {
+		block, par = words[at-1].Block, words[at-1].Par
+	} else if len(words) > 0 {
+		block, par = words[0].Block, words[0].Par
+	}
+	fresh := -1
+	for _, w := range words {
+		fresh = min(fresh, w.Line-1)
+	}
+	for i := range line {
+		line[i].Block, line[i].Par, line[i].Line = block, par, fresh
+	}
+	return slices.Insert(slices.Clip(words), at, line...)
+}
+
+// syllableShare is the share of a line's letters in words shaped like
+// Vietnamese syllables, over its words of letters alone, leaving out
+// acronyms (capitals without a vowel: CCCD, UBND, TTXH), which forms are
+// full of and which are no syllables. 0 when no word is left.
+func syllableShare(line []ocr.Word) float64 {
+	var kept []ocr.Word
+	for _, w := range line {
+		if !acronym(w.Text) {
+			kept = append(kept, w)
+		}
+	}
+	share, _ := ocr.Plausibility(kept)
+	return share
+}
+
+func acronym(s string) bool {
+	s = strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) })
+	if len(s) < 2 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsUpper(r) || strings.ContainsRune("AĂÂEÊIOÔƠUƯY", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// wordHeight is the median height of the words holding two or more
+// letters: a printed line's height on this page.
+func wordHeight(words []ocr.Word) int {
+	var hs []int
+	for _, w := range words {
+		if len([]rune(w.Text)) >= 2 {
+			hs = append(hs, w.Box.Dy())
+		}
+	}
+	if len(hs) == 0 {
+		return 0
+	}
+	slices.Sort(hs)
+	return hs[len(hs)/2]
+}
+
+// lineConfidence is a line's word confidence weighted by word length.
+func lineConfidence(line []ocr.Word) float64 {
+	return meanConfidence(line)
+}
+
+func meanConfidence(words []ocr.Word) float64 {
+	var sum, n float64
+	for _, w := range words {
+		k := float64(len([]rune(w.Text)))
+		sum += w.Confidence * k
+		n += k
+	}
+	if n == 0 {
+		return 0
+	}
+	return math.Round(sum/n*10) / 10
+}

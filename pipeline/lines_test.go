@@ -1,0 +1,132 @@
+package pipeline
+
+import (
+	"image"
+	"image/color"
+	"image/draw"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/image/font"
+
+	"github.com/sohoa/sohoa/ocr"
+)
+
+// proseReading draws a clean upright page of prose at 200 dpi and reads
+// it: the page and its reading, which the tests below then damage.
+func proseReading(t *testing.T, eng *ocr.Engine, seed uint64) (*image.Gray, *ocr.Result) {
+	t.Helper()
+	reg, bold := loadTestFonts(t)
+	dpi := 200.0
+	w, h := int(210*dpi/25.4), int(297*dpi/25.4)
+	ts := &pageSetter{img: image.NewRGBA(image.Rect(0, 0, w, h)), dpi: dpi, faces: map[[2]float64]font.Face{}, reg: reg, bold: bold}
+	draw.Draw(ts.img, ts.img.Bounds(), image.NewUniform(color.RGBA{255, 255, 255, 255}), image.Point{}, draw.Src)
+	drawProse(ts, rand.New(rand.NewPCG(seed, 7)))
+	g := lumaOf(ts.img)
+	res, err := eng.Recognize(g, int(dpi))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Lines()) < 12 {
+		t.Fatalf("the drawn page read as %d lines, want a page of prose", len(res.Lines()))
+	}
+	return g, res
+}
+
+func copyResult(r *ocr.Result) *ocr.Result {
+	return &ocr.Result{Words: slices.Clone(r.Words), MeanConfidence: r.MeanConfidence}
+}
+
+func lineText(line []ocr.Word) string {
+	var s []string
+	for _, w := range line {
+		s = append(s, w.Text)
+	}
+	return strings.Join(s, " ")
+}
+
+// TestRereadLostLines takes three lines out of a page's reading, as
+// Tesseract's layout analysis does on degraded pages, and expects the
+// re-reading to find them in the ink no word covers, read them, and put
+// them back once each, in their place.
+func TestRereadLostLines(t *testing.T) {
+	eng := testEngine(t)
+	g, full := proseReading(t, eng, 11)
+	lines := full.Lines()
+	lost := lines[5:8]
+	res := copyResult(full)
+	res.Words = slices.DeleteFunc(res.Words, func(w ocr.Word) bool {
+		for _, l := range lost {
+			if w.Block == l[0].Block && w.Par == l[0].Par && w.Line == l[0].Line {
+				return true
+			}
+		}
+		return false
+	})
+	st, err := rereadLines(eng, g, 200, 128, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", st)
+	if st.Gaps == 0 || st.Added < len(lost) {
+		t.Fatalf("re-reading found %d gaps and added %d lines, want the %d lost lines back", st.Gaps, st.Added, len(lost))
+	}
+	if s := ocr.Compare(full.Text(), res.Text()); s.CER() > 0.01 {
+		t.Errorf("page after re-reading: CER %.4f against the undamaged reading\nwant:\n%s\ngot:\n%s", s.CER(), full.Text(), res.Text())
+	}
+	for _, l := range lost {
+		want, n := lineText(l), 0
+		for _, got := range res.Lines() {
+			if ocr.Compare(want, lineText(got)).CER() < 0.05 {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("lost line %q is in the text %d times, want once", want, n)
+		}
+	}
+	if len(res.Words) > len(full.Words)+2 {
+		t.Errorf("%d words after re-reading, %d in the undamaged reading: lines read twice", len(res.Words), len(full.Words))
+	}
+}
+
+// TestRereadPoorLine garbles one line of a reading, as a seal's remains
+// do, and expects the line read again on its own to replace it.
+func TestRereadPoorLine(t *testing.T) {
+	eng := testEngine(t)
+	g, full := proseReading(t, eng, 12)
+	res := copyResult(full)
+	target := full.Lines()[6]
+	for i, w := range res.Words {
+		if w.Block == target[0].Block && w.Par == target[0].Par && w.Line == target[0].Line {
+			res.Words[i].Text, res.Words[i].Confidence = "~x", 5
+		}
+	}
+	st, err := rereadLines(eng, g, 200, 128, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Poor != 1 || st.Improved != 1 {
+		t.Fatalf("re-read %d poor lines, improved %d; want the garbled line read again and replaced", st.Poor, st.Improved)
+	}
+	if s := ocr.Compare(lineText(target), lineText(res.Lines()[6])); s.CER() > 0.05 {
+		t.Errorf("line read again as %q, want %q (CER %.3f)", lineText(res.Lines()[6]), lineText(target), s.CER())
+	}
+}
+
+// TestRereadLeavesGoodReadings: a page read well has no poor lines and no
+// ink without words, and its reading is left as it was.
+func TestRereadLeavesGoodReadings(t *testing.T) {
+	eng := testEngine(t)
+	g, full := proseReading(t, eng, 13)
+	res := copyResult(full)
+	st, err := rereadLines(eng, g, 200, 128, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Improved != 0 || st.Added != 0 || !slices.Equal(res.Words, full.Words) {
+		t.Errorf("a clean page's reading changed: %+v", st)
+	}
+}

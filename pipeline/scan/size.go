@@ -18,6 +18,8 @@ type size struct {
 	// format names the pixels for errors ("16-bit RGBA").
 	bpp    int
 	format string
+	// scans is a JPEG's count of scans (see maxJPEGScans), 0 otherwise.
+	scans int
 }
 
 func (s size) decodedBytes() int64 { return int64(s.w) * int64(s.h) * int64(s.bpp) }
@@ -34,6 +36,10 @@ func (s size) check(opt Options) error {
 	if b := s.decodedBytes(); b > opt.maxDecodedBytes() {
 		return fmt.Errorf("%w: %d×%d %s decodes to %s, limit %s",
 			ErrTooLarge, s.w, s.h, s.format, byteSize(b), byteSize(opt.maxDecodedBytes()))
+	}
+	if s.scans > maxJPEGScans {
+		return fmt.Errorf("%w: JPEG of more than %d scans (progressive passes), the limit",
+			ErrTooLarge, maxJPEGScans)
 	}
 	return nil
 }
@@ -60,7 +66,11 @@ func encodedSize(data []byte) (size, error) {
 		return size{}, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	bpp, format := modelBytes(cfg.ColorModel)
-	return size{cfg.Width, cfg.Height, bpp, format}, nil
+	s := size{w: cfg.Width, h: cfg.Height, bpp: bpp, format: format}
+	if bytes.HasPrefix(data, []byte{0xFF, 0xD8}) {
+		s.scans = jpegScans(data, maxJPEGScans+1)
+	}
+	return s, nil
 }
 
 // modelBytes is the bytes per pixel of the image Go's JPEG and PNG

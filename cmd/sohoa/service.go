@@ -140,8 +140,15 @@ func (c *serviceConfig) open(ctx context.Context, uploadURL string, secret []byt
 	return cat, st, nil
 }
 
+// logger writes the service's log to stderr: key=value text by default, or
+// one JSON object a line with SOHOA_LOG_FORMAT=json, for a log collector
+// (Loki, Elasticsearch) to index by dossier and page.
 func logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	opt := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if strings.EqualFold(os.Getenv("SOHOA_LOG_FORMAT"), "json") {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opt))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opt))
 }
 
 func parseFlags(fs *flag.FlagSet, args []string) error {

@@ -514,3 +514,24 @@ func TestDistanceUpTo(t *testing.T) {
 		}
 	}
 }
+
+// TestNameTones: a name's word misread by its tone alone is mended to the
+// one name it can be, the raw reading kept beside it; names of the stock,
+// words two names could be and words no name is near are left alone.
+func TestNameTones(t *testing.T) {
+	for w, want := range map[string]string{
+		"MỊNH": "MINH", "LẬM": "LÂM", "CỘNG": "CÔNG", "LÓ": "LÒ", "MÀI": "MAI", "KIỂU": "KIỀU",
+		"HIỂN": "HIỂN", "HIỀN": "HIỀN", "PHƯỢNG": "PHƯỢNG", "BA": "BA", "TÁM": "TÁM",
+		"TRỈNH": "TRỈNH", // Trinh or Trình
+		"XOĂN":  "XOĂN",  // no name near
+	} {
+		if got := mendNameWord(w); got != want {
+			t.Errorf("mendNameWord(%q) = %q, want %q", w, got, want)
+		}
+	}
+	m := Extract([]Page{page(1, "GIẤY XÁC NHẬN THÔNG TIN VỀ CƯ TRÚ", "Họ, chữ đệm và tên: HÀ MỊNH THẮM")}, now)
+	p := only(t, m)
+	if p.Name == nil || p.Name.Value != "HÀ MINH THẮM" || p.Name.Raw != "HÀ MỊNH THẮM" {
+		t.Errorf("name %+v, want value HÀ MINH THẮM beside the raw HÀ MỊNH THẮM", p.Name)
+	}
+}

@@ -91,7 +91,7 @@ func readName(page int, toks []token) *Field {
 		return f.reject("%q is not a full name", f.Raw)
 	}
 	for i, w := range words {
-		words[i] = stopTone(strings.ToUpper(norm.NFC.String(w)))
+		words[i] = mendNameWord(stopTone(strings.ToUpper(norm.NFC.String(w))))
 	}
 	f.Value = strings.Join(words, " ")
 	if t, ok := guessed(used, nameFloor); ok {

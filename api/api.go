@@ -240,6 +240,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		problem(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, catalog.ErrTooManyFrames), errors.Is(err, errTooLarge):
 		problem(w, http.StatusRequestEntityTooLarge, err.Error())
+	case errors.Is(err, storage.ErrFull):
+		s.cfg.Log.Error("storage full", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "300")
+		problem(w, http.StatusInsufficientStorage, "the service's storage is full: nothing was kept; send again once the administrator has made room")
+	case catalog.Unavailable(err):
+		s.cfg.Log.Warn("catalog unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		problem(w, http.StatusServiceUnavailable, "the service's catalog cannot be reached for the moment: try again shortly")
 	case errors.Is(err, catalog.ErrQuota):
 		w.Header().Set("Retry-After", "60")
 		problem(w, http.StatusTooManyRequests, err.Error()+": confirm the pages sent, or wait for unconfirmed uploads to expire")

@@ -16,8 +16,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -38,6 +42,27 @@ var (
 	// ErrQuota: the office's unconfirmed uploads would pass its quota.
 	ErrQuota = errors.New("upload quota exceeded")
 )
+
+// Unavailable reports whether err says the database could not be reached
+// or went away in the middle of the call: down, restarting, recovering,
+// or the network to it cut. That is a failure of the moment, not of the
+// request: the service answers it 503 with a Retry-After, where any other
+// error of the catalog is its own fault (500); a worker's task is retried
+// either way. (A timeout counts: the database did not answer in time.)
+func Unavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	var pe *pgconn.PgError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &pe):
+		// Class 08: connection exception; 57P01 to 57P03: the server is
+		// shutting down or not yet taking connections.
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	return false
+}
 
 // Catalog is the PostgreSQL-backed record of dossiers, pages and events.
 // It is safe for concurrent use.

@@ -35,6 +35,10 @@ var (
 	ErrHashMismatch = errors.New("SHA-256 of content does not match")
 	// ErrBadKey: the key or prefix is not a valid object key.
 	ErrBadKey = errors.New("invalid object key")
+	// ErrFull: the store has no room for the object (its disk is full);
+	// nothing of it was kept, and the same put succeeds once room is
+	// made.
+	ErrFull = errors.New("storage is full")
 )
 
 // Store keeps originals and derived artefacts under validated keys.

@@ -97,13 +97,17 @@ var DefaultQueues = map[string]int{catalog.QueueDesk: 6, catalog.QueueBulk: 1}
 
 // Worker handles sohoa's tasks.
 type Worker struct {
-	cfg     Config
-	queue   *queue.Client
-	engines chan *ocr.Engine
-	all     []*ocr.Engine
-	tools   pipeline.Tools
-	digest  string // what, beside the original, decides a page result (resultDigest)
-	log     *slog.Logger
+	cfg   Config
+	queue *queue.Client
+	// inspector and rescuer find and queue again the tasks of workers
+	// that died (rescue.go).
+	inspector *asynq.Inspector
+	rescuer   *asynq.Client
+	engines   chan *ocr.Engine
+	all       []*ocr.Engine
+	tools     pipeline.Tools
+	digest    string // what, beside the original, decides a page result (resultDigest)
+	log       *slog.Logger
 }
 
 // New checks the configuration and loads one OCR engine per concurrent
@@ -157,6 +161,7 @@ func New(cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	w := &Worker{cfg: cfg, queue: queue.NewClient(cfg.Redis, cfg.MaxRetry), tools: tools, log: cfg.Log,
+		inspector: asynq.NewInspector(cfg.Redis), rescuer: asynq.NewClient(cfg.Redis),
 		engines: make(chan *ocr.Engine, cfg.Concurrency)}
 	var s strings.Builder
 	fmt.Fprintf(&s, "sohoa %s\ntesseract %s\nlang %s\nocr-dpi %d\nmax-pixels %d\n",
@@ -190,6 +195,8 @@ func (w *Worker) Close() {
 		e.Close()
 	}
 	w.queue.Close()
+	w.inspector.Close()
+	w.rescuer.Close()
 }
 
 // Run serves tasks until ctx is cancelled (SIGTERM), then stops taking
@@ -222,10 +229,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	w.log.Info("worker started", "name", w.cfg.Name, "concurrency", w.cfg.Concurrency, "queues", w.cfg.Queues)
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		w.reconcileLoop(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		w.rescueLoop(ctx)
 	}()
 	<-ctx.Done()
 	w.log.Info("worker shutting down: finishing running tasks", "timeout", w.cfg.ShutdownTimeout)

@@ -79,6 +79,7 @@ func TestWorkerKilledMidOCR(t *testing.T) {
 	if err := a.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
+	killed := time.Now()
 	a.Wait()
 	pg, _ := c.catalog.Page(context.Background(), code, pos)
 	if pg.Status != catalog.PageUploaded {
@@ -86,6 +87,12 @@ func TestWorkerKilledMidOCR(t *testing.T) {
 	}
 	t.Logf("killed worker-a while it read page %d", pos)
 	c.worker("worker-b")
+	// Recovery: from the kill until another worker runs the page again.
+	took := c.takenOver(code, pos, killed, 3*time.Minute)
+	t.Logf("page %d taken over %.1f s after the kill", pos, took.Seconds())
+	if took > maxRecovery {
+		t.Errorf("page %d taken over %.1f s after the kill, want under %v", pos, took.Seconds(), maxRecovery)
+	}
 	d := c.wait(code, 5*time.Minute)
 	if d.Status != "signed" {
 		t.Fatalf("dossier ended %s: %+v", d.Status, d)

@@ -351,10 +351,17 @@ func notFound(err error) error {
 
 // wrap names the operation and the key: "local store: put derived/x: …".
 // Errors from Stat called inside Delete are already wrapped.
+// A full disk (or a user's quota spent) is storage.ErrFull, which the
+// service answers 507 and a worker retries.
 func wrap(err *error, op, key string) {
-	if *err != nil && !strings.HasPrefix((*err).Error(), "local store: ") {
-		*err = fmt.Errorf("local store: %s %s: %w", op, key, *err)
+	if *err == nil || strings.HasPrefix((*err).Error(), "local store: ") {
+		return
 	}
+	if errors.Is(*err, syscall.ENOSPC) || errors.Is(*err, syscall.EDQUOT) {
+		*err = fmt.Errorf("local store: %s %s: %w: %w", op, key, storage.ErrFull, *err)
+		return
+	}
+	*err = fmt.Errorf("local store: %s %s: %w", op, key, *err)
 }
 
 // ctxReader stops a long copy when the context is cancelled.

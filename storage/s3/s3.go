@@ -26,6 +26,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -50,6 +51,13 @@ type Config struct {
 	DerivedBucket   string // created plain when missing
 	// Retention is how long originals stay in compliance-mode retention.
 	Retention time.Duration
+	// StallTimeout is how long one read of an object's bytes may wait
+	// for data before it fails (default 1 min). A connection that died
+	// without a word (a network cut, a firewall that forgot it) would
+	// otherwise hold the read, and the task doing it, until the task's
+	// own timeout: minio-go bounds the wait for a response's headers, not
+	// for its body.
+	StallTimeout time.Duration
 }
 
 // Store is the S3 storage.Store.
@@ -192,15 +200,49 @@ func (s *Store) Get(ctx context.Context, key string) (_ io.ReadCloser, err error
 	if err := storage.CheckKey(key); err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	obj, err := s.c.GetObject(ctx, s.bucket(key), key, minio.GetObjectOptions{})
 	if err != nil {
+		cancel()
 		return nil, mapErr(err)
 	}
 	if _, err := obj.Stat(); err != nil { // GetObject is lazy; learn "not found" now
 		obj.Close()
+		cancel()
 		return nil, mapErr(err)
 	}
-	return obj, nil
+	stall := s.cfg.StallTimeout
+	if stall <= 0 {
+		stall = time.Minute
+	}
+	return &stallReader{obj: obj, cancel: cancel, stall: stall}, nil
+}
+
+// stallReader fails a read that waits longer than stall for data, by
+// cancelling the request, which ends the read at once. Only the time
+// inside Read counts: a caller that pauses between reads (a slow
+// download's client) stalls nothing.
+type stallReader struct {
+	obj     *minio.Object
+	cancel  context.CancelFunc
+	stall   time.Duration
+	stalled atomic.Bool
+}
+
+func (r *stallReader) Read(p []byte) (int, error) {
+	t := time.AfterFunc(r.stall, func() { r.stalled.Store(true); r.cancel() })
+	n, err := r.obj.Read(p)
+	t.Stop()
+	if err != nil && r.stalled.Load() {
+		err = fmt.Errorf("s3 store: read stalled: no data for %v: %w", r.stall, err)
+	}
+	return n, err
+}
+
+func (r *stallReader) Close() error {
+	err := r.obj.Close()
+	r.cancel()
+	return err
 }
 
 // Stat implements storage.Store.

@@ -349,6 +349,10 @@ func (w *Worker) handlePage(ctx context.Context, t *asynq.Task) error {
 	if err != nil && !errors.Is(err, catalog.ErrIllegalMove) {
 		return err
 	}
+	if err == nil {
+		w.log.Info("page read", "dossier", d.Code, "page", pg.Position, "sha256", pg.SHA256,
+			"reused", detail["reused"] == true, "warnings", len(warnings))
+	}
 	return w.assembleIfDone(ctx, d)
 }
 
@@ -799,6 +803,7 @@ func (w *Worker) handleSign(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
+	w.log.Info("dossier signed", "dossier", d.Code, "pages", len(m.Pages), "pdf", key, "level", sig.Level)
 	w.sweepSigned(ctx, d.Code, key, mkey)
 	return nil
 }

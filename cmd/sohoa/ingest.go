@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -130,7 +131,7 @@ func ingest(ctx context.Context, args []string) error {
 	// spend an hour of OCR.
 	if !signing.off {
 		var err error
-		if opt.Signer, err = loadSigner(); err != nil {
+		if opt.Signer, err = loadSigner(nil); err != nil {
 			return err
 		}
 		defer opt.Signer.Close()
@@ -218,8 +219,9 @@ func envOr(name, def string) string {
 
 // loadSigner opens the configured key (a file, or a key on a token for a
 // pkcs11: URI), or the development key when none is configured and
-// 'sohoa keys dev' has made one.
-func loadSigner() (*sign.Signer, error) {
+// 'sohoa keys dev' has made one. A service's warnings about it go to its
+// log (log); the command line's, with log nil, to stderr.
+func loadSigner(log *slog.Logger) (*sign.Signer, error) {
 	path, password := signing.key, os.Getenv("SOHOA_KEY_PASSWORD")
 	if path == "" {
 		dir, err := devKeyDir()
@@ -235,7 +237,11 @@ func loadSigner() (*sign.Signer, error) {
 		}
 		// Loud, because a desk that forgot --key would otherwise seal
 		// real dossiers with a key anyone can make.
-		fmt.Fprintf(os.Stderr, "sohoa: signing with the DEVELOPMENT key %s: not for real dossiers (pass --key)\n", path)
+		if log != nil {
+			log.Warn("signing with the DEVELOPMENT key: not for real dossiers (pass --key)", "key", path)
+		} else {
+			fmt.Fprintf(os.Stderr, "sohoa: signing with the DEVELOPMENT key %s: not for real dossiers (pass --key)\n", path)
+		}
 	}
 	if signing.passwordFile != "" {
 		b, err := os.ReadFile(signing.passwordFile)

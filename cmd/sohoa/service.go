@@ -344,7 +344,7 @@ func worker(ctx context.Context, args []string) (err error) {
 	if cfg.RegisterRetry <= 0 {
 		return usageError{fmt.Errorf("--register-retry (SOHOA_REGISTER_RETRY) %v: want a positive duration", cfg.RegisterRetry)}
 	}
-	if cfg.Signer, err = loadSigner(); err != nil {
+	if cfg.Signer, err = loadSigner(logger()); err != nil {
 		return err
 	}
 	defer cfg.Signer.Close()

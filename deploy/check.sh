@@ -184,5 +184,12 @@ else
   fail "kubernetes" "$out"
 fi
 
+# --- Grafana dashboard: JSON, and only metrics serve writes
+if out=$(bench/load/run.sh --check-dashboard 2>&1); then
+  ok "$(tail -1 <<<"$out")"
+else
+  fail "grafana" "$out"
+fi
+
 echo "deploy/check: ${#failed[@]} failed, ${#skipped[@]} skipped${skipped:+ (${skipped[*]})}"
 ((${#failed[@]} == 0))

@@ -14,7 +14,7 @@ pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev liblept
       poppler-utils qpdf ghostscript libnss3-tools g++ pkg-config fonts-dejavu-extra)
 case "${1:-}" in
   --bench) pkgs+=(ocrmypdf jq redis-tools curl) ;;
-  --test) pkgs+=(redis-server postgresql chromium softhsm2 openssl docker-compose systemd) ;;
+  --test) pkgs+=(redis-server postgresql chromium softhsm2 openssl docker-compose systemd jq) ;;
 esac
 
 missing=()

@@ -6,6 +6,11 @@
 //	go run ./bench/apiload -url http://127.0.0.1:8080 -codes CODE1,CODE2 \
 //	    [-operator-token T] [-workflow-token T] [-rate 500] [-duration 30s]
 //
+// With -duration 0 it sends until it gets SIGINT or SIGTERM, then waits
+// for the answers in flight and reports: that is how bench/load keeps the
+// API busy for as long as its dossiers take. -codes-file reads the codes
+// from a file, one per line, for more than a command line holds.
+//
 // The schedule is open-loop: request i is due at start + i/rate whether or
 // not earlier ones were answered, and its latency is counted from that due
 // time, so a slow server shows as latency (queueing included) rather than
@@ -30,9 +35,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -64,13 +71,20 @@ type job struct {
 	due time.Time
 }
 
-// sample is what became of one request.
+// sample is what became of one request. It is kept small: a run until
+// stopped holds one for every request of half an hour or more.
 type sample struct {
-	kind    string
+	list    bool          // the ready listing; else a status poll
 	latency time.Duration // from its due time to the end of the answer
 	service time.Duration // from the moment it was sent
 	err     string        // empty when it succeeded
-	done    time.Time
+}
+
+func (s sample) kind() string {
+	if s.list {
+		return kindList
+	}
+	return kindPoll
 }
 
 func main() {
@@ -79,7 +93,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "apiload:", err)
 		os.Exit(2)
 	}
-	rep := run(cfg)
+	// A signal ends the schedule (the only end of a run without a
+	// duration); the report covers what was sent until then.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	rep := run(cfg, stop)
 	if cfg.jsonOut {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -104,14 +122,15 @@ func envOr(name, def string) string {
 
 func parseFlags(args []string) (config, error) {
 	var c config
-	var codes string
+	var codes, codesFile string
 	fs := flag.NewFlagSet("apiload", flag.ContinueOnError)
 	fs.StringVar(&c.url, "url", envOr("SOHOA_APILOAD_URL", "http://127.0.0.1:8080"), "base URL of a running sohoa serve ($SOHOA_APILOAD_URL)")
 	fs.StringVar(&c.operatorToken, "operator-token", os.Getenv("SOHOA_OPERATOR_TOKEN"), "operator token for status polling; the dossiers must be its office's ($SOHOA_OPERATOR_TOKEN)")
 	fs.StringVar(&c.workflowToken, "workflow-token", os.Getenv("SOHOA_WORKFLOW_TOKEN"), "workflow token for the ready listing ($SOHOA_WORKFLOW_TOKEN)")
 	fs.StringVar(&codes, "codes", os.Getenv("SOHOA_APILOAD_CODES"), "comma-separated dossier codes to poll ($SOHOA_APILOAD_CODES)")
+	fs.StringVar(&codesFile, "codes-file", "", "file of more dossier codes to poll, one per line")
 	fs.Float64Var(&c.rate, "rate", 500, "requests per second")
-	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to send")
+	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to send; 0: until SIGINT or SIGTERM")
 	fs.Float64Var(&c.listShare, "list-share", 0.2, "share of requests that are the ready listing; the rest poll dossiers")
 	fs.IntVar(&c.concurrency, "concurrency", 256, "requests in flight at most (and connections kept)")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "time limit of one request")
@@ -123,6 +142,13 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	c.url = strings.TrimSuffix(c.url, "/")
+	if codesFile != "" {
+		b, err := os.ReadFile(codesFile)
+		if err != nil {
+			return c, fmt.Errorf("-codes-file: %w", err)
+		}
+		codes += "," + strings.ReplaceAll(string(b), "\n", ",")
+	}
 	for _, s := range strings.Split(codes, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			c.codes = append(c.codes, s)
@@ -133,14 +159,14 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("-url %q: want http://host:port", c.url)
 	case c.rate <= 0 || c.rate > 100000:
 		return c, fmt.Errorf("-rate %g: want more than 0, at most 100000", c.rate)
-	case c.duration <= 0:
-		return c, fmt.Errorf("-duration %v: want more than 0", c.duration)
+	case c.duration < 0:
+		return c, fmt.Errorf("-duration %v: want 0 (until stopped) or more", c.duration)
 	case c.listShare < 0 || c.listShare > 1:
 		return c, fmt.Errorf("-list-share %g: want 0 to 1", c.listShare)
 	case c.concurrency < 1:
 		return c, fmt.Errorf("-concurrency %d: want at least 1", c.concurrency)
 	case c.listShare < 1 && (len(c.codes) == 0 || c.operatorToken == ""):
-		return c, errors.New("polling needs -codes (SOHOA_APILOAD_CODES) and -operator-token (SOHOA_OPERATOR_TOKEN)")
+		return c, errors.New("polling needs -codes (SOHOA_APILOAD_CODES) or -codes-file, and -operator-token (SOHOA_OPERATOR_TOKEN)")
 	case c.listShare > 0 && c.workflowToken == "":
 		return c, errors.New("the listing needs -workflow-token (SOHOA_WORKFLOW_TOKEN)")
 	}
@@ -156,7 +182,9 @@ func (c config) kindOf(n int) string {
 	return kindPoll
 }
 
-func run(c config) report {
+// run sends on schedule until the duration is over or, without one, until
+// stop delivers, and reports.
+func run(c config, stop <-chan os.Signal) report {
 	client := &http.Client{
 		Timeout: c.timeout,
 		Transport: &http.Transport{
@@ -166,40 +194,66 @@ func run(c config) report {
 			IdleConnTimeout:     90 * time.Second,
 		},
 	}
-	total := int(c.rate * c.duration.Seconds())
-	jobs := make(chan job, total) // never blocks the schedule
-	samples := make([]sample, total)
+	total := int(c.rate * c.duration.Seconds()) // 0: until stopped
+	// The queue of due requests never blocks the schedule with a
+	// duration; without one it holds a minute's worth, past which the
+	// workers are so far behind that the schedule's lag says so.
+	jobs := make(chan job, max(total, int(c.rate*60)))
+	// Each worker keeps its own samples, merged at the end.
+	perWorker := make([][]sample, c.concurrency)
+	ends := make([]time.Time, c.concurrency)
 	var wg sync.WaitGroup
-	for range c.concurrency {
+	for w := range c.concurrency {
 		wg.Go(func() {
 			for j := range jobs {
-				samples[j.n] = c.send(client, j)
+				perWorker[w] = append(perWorker[w], c.send(client, j))
+				ends[w] = time.Now()
 			}
 		})
 	}
 	start := time.Now().Add(50 * time.Millisecond)
 	interval := float64(time.Second) / c.rate
 	var lag time.Duration // worst lateness of the schedule itself
-	for n := range total {
+	timer := time.NewTimer(0)
+	<-timer.C
+schedule:
+	for n := 0; total == 0 || n < total; n++ {
 		due := start.Add(time.Duration(float64(n) * interval))
 		if d := time.Until(due); d > 0 {
-			time.Sleep(d)
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-stop:
+				break schedule
+			}
 		} else if -d > lag {
 			lag = -d
 		}
-		jobs <- job{n: n, due: due}
+		select {
+		case jobs <- job{n: n, due: due}:
+		case <-stop:
+			break schedule
+		}
 	}
 	close(jobs)
 	wg.Wait()
-	return summarize(c, start, samples, lag)
+	end := start
+	var samples []sample
+	for w, ss := range perWorker {
+		samples = append(samples, ss...)
+		if ends[w].After(end) {
+			end = ends[w]
+		}
+	}
+	return summarize(c, start, end, samples, lag)
 }
 
 // send makes request j and reads its answer to the end, so that the
 // connection goes back to the pool.
 func (c config) send(client *http.Client, j job) sample {
-	s := sample{kind: c.kindOf(j.n)}
+	s := sample{list: c.kindOf(j.n) == kindList}
 	var url, token string
-	if s.kind == kindList {
+	if s.list {
 		url, token = c.url+"/v1/dossiers?status=ready&limit=50", c.workflowToken
 	} else {
 		url, token = c.url+"/v1/dossiers/"+c.codes[j.n%len(c.codes)], c.operatorToken
@@ -217,10 +271,10 @@ func (c config) send(client *http.Client, j job) sample {
 			}
 		}
 	}
-	s.done = time.Now()
-	s.latency, s.service = s.done.Sub(j.due), s.done.Sub(sent)
+	done := time.Now()
+	s.latency, s.service = done.Sub(j.due), done.Sub(sent)
 	if err != nil {
-		s.err = fmt.Sprintf("%s %s: %v", s.kind, strings.TrimPrefix(url, c.url), err)
+		s.err = fmt.Sprintf("%s %s: %v", s.kind(), strings.TrimPrefix(url, c.url), err)
 	}
 	return s
 }
@@ -249,31 +303,31 @@ type report struct {
 	Failures     []string             `json:"failures,omitempty"`
 }
 
-func summarize(c config, start time.Time, samples []sample, lag time.Duration) report {
+func summarize(c config, start, end time.Time, samples []sample, lag time.Duration) report {
 	r := report{URL: c.url, PlannedRate: c.rate, Concurrency: c.concurrency, ScheduleLag: ms(lag), ByKind: map[string]latencies{}}
-	end := start
 	var all, svc []time.Duration
 	kinds := map[string][]time.Duration{}
 	kindErrs := map[string]int{}
 	errs := 0
 	for _, s := range samples {
-		if s.done.After(end) {
-			end = s.done
-		}
 		all = append(all, s.latency)
 		svc = append(svc, s.service)
-		kinds[s.kind] = append(kinds[s.kind], s.latency)
+		kinds[s.kind()] = append(kinds[s.kind()], s.latency)
 		if s.err != "" {
 			errs++
-			kindErrs[s.kind]++
+			kindErrs[s.kind()]++
 			if len(r.ErrorSamples) < 10 {
 				r.ErrorSamples = append(r.ErrorSamples, s.err)
 			}
 		}
 	}
 	// The rate is over the span from the first due time to the last
-	// answer: answers that trail behind the schedule lower it.
-	r.Seconds = max(end.Sub(start), c.duration).Seconds()
+	// answer: answers that trail behind the schedule lower it. A run cut
+	// short by a signal is measured over the time it ran.
+	r.Seconds = end.Sub(start).Seconds()
+	if planned := time.Duration(float64(len(samples)) / c.rate * float64(time.Second)); planned > end.Sub(start) {
+		r.Seconds = planned.Seconds()
+	}
 	r.AchievedRate = float64(len(samples)-errs) / r.Seconds
 	r.Latency, r.Service = percentiles(all, errs), percentiles(svc, errs)
 	for k, ds := range kinds {

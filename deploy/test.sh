@@ -35,6 +35,6 @@ go vet ./... ./testdata/gen/...
 deploy/check.sh
 CGO_ENABLED=0 GOOS=windows go build -o /dev/null ./cmd/sohoa-station
 staticcheck ./... ./testdata/gen/...
-go test -count=1 ./... ./testdata/gen/... "$@"
+go test -count=1 -timeout 40m ./... ./testdata/gen/... "$@"
 # Every fuzz target, briefly (their corpora were replayed by go test above).
 deploy/fuzz.sh "${SOHOA_FUZZTIME:-10s}"

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/sohoa/sohoa/ocr"
 	"github.com/sohoa/sohoa/pipeline/raster"
 )
@@ -61,7 +63,7 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 	// Poor lines: the same box, read as one line.
 	lines := res.Lines()
 	var words []ocr.Word
-	for _, line := range lines {
+	for li, line := range lines {
 		if budget == 0 || lineConfidence(line) >= poorLine {
 			words = append(words, line...)
 			continue
@@ -72,7 +74,13 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 		for _, w := range line[1:] {
 			box = box.Union(w.Box)
 		}
-		again, err := readLine(eng, g, threshold, box, lineH, d)
+		var others []ocr.Word
+		for lj, l := range lines {
+			if lj != li {
+				others = append(others, l...)
+			}
+		}
+		again, err := readLine(eng, g, threshold, box, lineH, d, others)
 		if err != nil {
 			return st, err
 		}
@@ -93,8 +101,7 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 		}
 		budget--
 		st.Gaps++
-		read := readLines(eng, g, threshold, box, lineH, d)
-		found, err := read()
+		found, err := readLines(eng, g, threshold, box, lineH, d, words)
 		if err != nil {
 			return st, err
 		}
@@ -120,9 +127,10 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 }
 
 // readLine reads the part of g inside box, grown by a third of a line's
-// height, as one line, and returns its words in g's coordinates.
-func readLine(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectangle, lineH, dpi int) ([]ocr.Word, error) {
-	res, err := readPart(eng, g, threshold, box, lineH, dpi, eng.RecognizeLine)
+// height, as one line, and returns its words in g's coordinates. The
+// words of mask, read already, are not read again.
+func readLine(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectangle, lineH, dpi int, mask []ocr.Word) ([]ocr.Word, error) {
+	res, err := readPart(eng, g, threshold, box, lineH, dpi, mask, eng.RecognizeLine)
 	if err != nil || res == nil {
 		return nil, err
 	}
@@ -131,23 +139,24 @@ func readLine(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectang
 
 // readLines reads the part of g inside box as one line when it is a line
 // tall, else as a block of lines, and returns its lines.
-func readLines(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectangle, lineH, dpi int) func() ([][]ocr.Word, error) {
-	return func() ([][]ocr.Word, error) {
-		read := eng.RecognizeLine
-		if box.Dy() > 8*lineH/5 {
-			read = eng.RecognizeBlock
-		}
-		res, err := readPart(eng, g, threshold, box, lineH, dpi, read)
-		if err != nil || res == nil {
-			return nil, err
-		}
-		return res.Lines(), nil
+func readLines(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectangle, lineH, dpi int, mask []ocr.Word) ([][]ocr.Word, error) {
+	read := eng.RecognizeLine
+	if box.Dy() > 8*lineH/5 {
+		read = eng.RecognizeBlock
 	}
+	res, err := readPart(eng, g, threshold, box, lineH, dpi, mask, read)
+	if err != nil || res == nil {
+		return nil, err
+	}
+	return res.Lines(), nil
 }
 
 // readPart reads the part of g inside box, grown by a third of a line's
-// height, with read, and returns the result in g's coordinates.
-func readPart(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectangle, lineH, dpi int, read func(*image.Gray, int) (*ocr.Result, error)) (*ocr.Result, error) {
+// height, with read, and returns the result in g's coordinates. The words
+// of mask are paper in what it reads: a band around a lost line
+// takes in the ends of its neighbours, which were read already, and read
+// again they would be there twice.
+func readPart(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectangle, lineH, dpi int, mask []ocr.Word, read func(*image.Gray, int) (*ocr.Result, error)) (*ocr.Result, error) {
 	pad := max(lineH/3, 2)
 	box = image.Rect(box.Min.X-pad, box.Min.Y-pad, box.Max.X+pad, box.Max.Y+pad).Intersect(g.Rect)
 	if box.Empty() {
@@ -162,6 +171,19 @@ func readPart(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectang
 	}
 	for y := box.Min.Y; y < box.Max.Y; y++ {
 		copy(c.Pix[(y-box.Min.Y+m)*c.Stride+m:], g.Pix[(y-g.Rect.Min.Y)*g.Stride+box.Min.X-g.Rect.Min.X:][:box.Dx()])
+	}
+	off := box.Min.Sub(image.Pt(m, m))
+	for _, w := range mask {
+		// The middle of the word only: its marks and descenders reach
+		// into the lines above and below, whose letters must stay.
+		q := w.Box.Dy() / 8
+		r := image.Rect(w.Box.Min.X, w.Box.Min.Y+q, w.Box.Max.X, w.Box.Max.Y-q).Sub(off).Intersect(c.Rect)
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			row := c.Pix[y*c.Stride:]
+			for x := r.Min.X; x < r.Max.X; x++ {
+				row[x] = 255
+			}
+		}
 	}
 	// What lost or garbled a line is mostly something lighter than print
 	// over it or beside it: a seal's remains that dropout only paled, a
@@ -178,7 +200,6 @@ func readPart(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectang
 	if err != nil {
 		return nil, err
 	}
-	off := box.Min.Sub(image.Pt(m, m))
 	for i := range res.Words {
 		res.Words[i].Box = res.Words[i].Box.Add(off)
 	}
@@ -339,8 +360,13 @@ func acronym(s string) bool {
 	if len(s) < 2 {
 		return false
 	}
-	for _, r := range s {
-		if !unicode.IsUpper(r) || strings.ContainsRune("AĂÂEÊIOÔƠUƯY", r) {
+	// Decomposed, a vowel is its base letter whatever its marks (Ủ is U
+	// and a hook).
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		if !unicode.IsUpper(r) || strings.ContainsRune("AEIOUY", r) {
 			return false
 		}
 	}

@@ -130,3 +130,14 @@ func TestRereadLeavesGoodReadings(t *testing.T) {
 		t.Errorf("a clean page's reading changed: %+v", st)
 	}
 }
+
+// TestAcronym: capitals with no vowel are acronyms, whatever marks the
+// vowels of a word in capitals carry.
+func TestAcronym(t *testing.T) {
+	for w, want := range map[string]bool{"CCCD": true, "UBND": false, "TTXH": true, "KT.": true, "QLHC": true,
+		"CHỦ": false, "TỊCH": false, "ĐƯỢC": false, "Số": false, "x": false} {
+		if got := acronym(w); got != want {
+			t.Errorf("acronym(%q) = %v, want %v", w, got, want)
+		}
+	}
+}

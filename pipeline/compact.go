@@ -28,8 +28,10 @@ func CheckImages(mode string) error {
 }
 
 // PageImage is the manifest's record of a page's image in the PDF: the
-// encoding chosen ("original", "g4", "jpeg q75"; scan.Page.Compact), its
-// bytes, and the bytes the original's embedding would have taken.
+// encoding chosen ("original", "g4", "jpeg q75", or "mrc" for a page of
+// print split into a G4 mask of its ink over JPEGs of the paper and of
+// the ink's colour; scan.Page.Compact), its bytes (all its layers'), and
+// the bytes the original's embedding would have taken.
 type PageImage struct {
 	Choice        string `json:"choice"`
 	Bytes         int    `json:"bytes"`
@@ -47,6 +49,6 @@ func pageImage(p *scan.Page, r *PageReport, opt Options) pdf.Image {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("page image kept as scanned: %v", err))
 		}
 	}
-	r.Image = PageImage{Choice: choice, Bytes: len(im.Data), OriginalBytes: len(p.Embed.Data)}
+	r.Image = PageImage{Choice: choice, Bytes: im.Size(), OriginalBytes: len(p.Embed.Data)}
 	return im
 }

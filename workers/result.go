@@ -19,8 +19,10 @@ const (
 	// a form's dot-below marks kept when its leader dots are erased, and
 	// on a speckled page the dust dots as big as print's, away from letters;
 	// page-4: pages' images compacted (G4 or JPEG) unless the worker keeps
-	// originals, so a page-3 result holds a different image.
-	pageStageVersion = "page-4"
+	// originals, so a page-3 result holds a different image; page-5:
+	// lost and poorly read lines read again (the lines step), tone marks
+	// of names mended, and pages of print compacted as layers (mrc).
+	pageStageVersion = "page-5"
 	// assemble-2: the whole manifest, not only the page reports, is
 	// stored beside the PDF; assemble-3: the metadata stages' result in
 	// it, their summary in the XMP.

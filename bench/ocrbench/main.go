@@ -2,7 +2,7 @@
 // command and OCRmyPDF on the same pages, in one run, and scores each by
 // character error rate against ground truth.
 //
-//	go run ./bench/ocrbench [-pages testdata/scans] [-gen 24] [-hard 4] [-rounds 3]
+//	go run ./bench/ocrbench [-pages testdata/scans] [-gen 24] [-hard 4] [-rounds 3] [-sizes]
 //
 // Pages come from a generator catalog (testdata/scans, and with -gen N that
 // many unseen pages made by testdata/gen with a fresh seed; with -hard N the
@@ -16,7 +16,9 @@
 // the quality floor: tesseract on the same pages straightened by hand with
 // the generator's known angles. The per-class table adds, for every class,
 // the marked letters (tone marks and other diacritics) each tool got wrong
-// and the pages sohoa turned the right way up.
+// and the pages sohoa turned the right way up. With -sizes it only makes
+// sohoa's dossier and OCRmyPDF's PDF/A once each and compares their bytes
+// per page.
 package main
 
 import (
@@ -57,6 +59,7 @@ type catalogPage struct {
 	Truth    string  `json:"truth"`
 	Class    string  `json:"class"`  // the hard set's class
 	NoDPI    bool    `json:"no_dpi"` // the file records no resolution; DPI is the true one
+	Color    bool    `json:"color"`  // a colour scan (-sizes reports by it)
 
 	dir   string // the catalog's folder, which holds the scans
 	root  string // its parent, which holds truth/
@@ -80,6 +83,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "timing rounds per tool")
 	jobs := flag.Int("jobs", runtime.NumCPU(), "parallel pages for every tool")
 	out := flag.String("out", "bench/results", "where inputs and outputs go")
+	sizes := flag.Bool("sizes", false, "measure only the dossiers' bytes per page: sohoa and OCRmyPDF once each, no timing, no tesseract")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -116,6 +120,11 @@ func main() {
 	run(sohoa, "keys", "dev")
 	inputPDF := filepath.Join(work, "input.pdf")
 	writeImagePDF(pages, inputPDF)
+
+	if *sizes {
+		sizeReport(os.Stdout, pages, work, sohoa, inputPDF, *jobs)
+		return
+	}
 
 	var raw []string
 	for _, p := range pages {
@@ -467,6 +476,65 @@ func report(w *os.File, pages []*catalogPage, tools []*tool) {
 	}
 	if len(wrong) > 0 {
 		fmt.Fprintf(w, "\nsohoa turned %d of %d pages wrong: %s\n", len(wrong), len(pages), strings.Join(wrong, ", "))
+	}
+}
+
+// sizeReport makes sohoa's dossier and OCRmyPDF's PDF/A of the pages
+// once and prints their bytes per page, and how sohoa embedded the pages'
+// images (the manifest's choice per page) by page colour.
+func sizeReport(w *os.File, pages []*catalogPage, work, sohoa, inputPDF string, jobs int) {
+	dir := filepath.Join(work, "sohoa0")
+	args := []string{"ingest", "--quiet", "--jobs", fmt.Sprint(jobs), "--out", dir, "--code", "BENCH"}
+	for _, p := range pages {
+		args = append(args, p.img)
+	}
+	run(sohoa, args...)
+	n := float64(len(pages))
+	sohoaBytes := outputBytes(work, "sohoa", 0)
+	fmt.Fprintf(w, "\n%d pages\n\n| tool | bytes/page |\n|---|---|\n| sohoa | %.0f |\n", len(pages), float64(sohoaBytes)/n)
+	if exec.Command("ocrmypdf", "--version").Run() == nil {
+		run("ocrmypdf", "-q", "-l", "vie", "--deskew", "--rotate-pages", "--output-type", "pdfa",
+			"--jobs", fmt.Sprint(jobs), inputPDF, filepath.Join(work, "ocrmypdf0.pdf"))
+		ocrm := outputBytes(work, "ocrmypdf", 0)
+		fmt.Fprintf(w, "| ocrmypdf | %.0f |\n\nsohoa/OCRmyPDF bytes per page: %.3f (target ≤ 0.5)\n", float64(ocrm)/n, float64(sohoaBytes)/float64(ocrm))
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "BENCH.json"))
+	check(err)
+	var m struct {
+		Pages []struct {
+			Image struct {
+				Choice        string `json:"choice"`
+				Bytes         int    `json:"bytes"`
+				OriginalBytes int    `json:"original_bytes"`
+			} `json:"image"`
+		} `json:"pages"`
+	}
+	check(json.Unmarshal(b, &m))
+	type group struct{ pages, bytes, orig int }
+	groups := map[string]*group{}
+	for i, p := range pages {
+		im := m.Pages[i].Image
+		key := "grey " + im.Choice
+		if p.Color {
+			key = "colour " + im.Choice
+		}
+		if groups[key] == nil {
+			groups[key] = &group{}
+		}
+		g := groups[key]
+		g.pages++
+		g.bytes += im.Bytes
+		g.orig += im.OriginalBytes
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	fmt.Fprintf(w, "\n| sohoa's page images | pages | image bytes/page | the original's |\n|---|---|---|---|\n")
+	for _, k := range keys {
+		g := groups[k]
+		fmt.Fprintf(w, "| %s | %d | %d | %d |\n", k, g.pages, g.bytes/g.pages, g.orig/g.pages)
 	}
 }
 

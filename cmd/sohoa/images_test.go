@@ -40,8 +40,8 @@ func TestIngestImagesFlag(t *testing.T) {
 		im := m.Pages[0].Image
 		return im.Choice, im.Bytes, im.OriginalBytes
 	}
-	if c, n, orig := choice(); c != "jpeg q75" || n >= orig {
-		t.Errorf("default: %q, %d bytes of the original's %d; want a smaller jpeg q75", c, n, orig)
+	if c, n, orig := choice(); c != "mrc" || n >= orig {
+		t.Errorf("default: %q, %d bytes of the original's %d; want smaller layers (mrc)", c, n, orig)
 	}
 	if c, n, orig := choice("--images", "original"); c != "original" || n != orig {
 		t.Errorf("--images original: %q, %d bytes of the original's %d", c, n, orig)

@@ -34,6 +34,9 @@ type Image struct {
 	// e.g. [1 0 1 0 1 0 1 0] for the inverted CMYK of Adobe JPEGs.
 	Decode []float64
 	Data   []byte // the encoded samples
+	// Foreground, when set, is drawn over the image in order: the page's
+	// ink, with the image as the paper under it (mrc.go).
+	Foreground []Foreground
 }
 
 // Errors from PNGImage. Callers re-encode on ErrUnsupportedPNG (the file is
@@ -112,6 +115,14 @@ func (im *Image) validate() error {
 	}
 	if len(im.Data) == 0 {
 		return errors.New("no data")
+	}
+	if len(im.Foreground) > maxForegrounds {
+		return fmt.Errorf("%d foregrounds, at most %d", len(im.Foreground), maxForegrounds)
+	}
+	for i := range im.Foreground {
+		if err := im.Foreground[i].validate(); err != nil {
+			return fmt.Errorf("foreground %d: %w", i, err)
+		}
 	}
 	return nil
 }

@@ -371,6 +371,12 @@ func checkPDFAObjects(t *testing.T, path string) {
 					t.Errorf("%s: page size %v outside 3..14400", name, size)
 				}
 			}
+		case d["/Subtype"] == "/Image" && d["/ImageMask"] == true:
+			// A stencil mask (a layered page's print) has no colour
+			// space: the colour it is painted with is the page's.
+			if d["/ColorSpace"] != nil {
+				t.Errorf("%s: stencil mask with a colour space %v", name, d["/ColorSpace"])
+			}
 		case d["/Subtype"] == "/Image":
 			// 6.2.4.3: device colour only as the output intent allows.
 			if cs := d["/ColorSpace"]; cs != "/DeviceGray" && cs != "/DeviceRGB" {

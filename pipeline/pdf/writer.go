@@ -206,7 +206,7 @@ func NewWriter(w io.Writer, info Info) (*Writer, error) {
 
 // AddPage validates p, writes its image, content stream and page
 // dictionary to the underlying writer and flushes. Nothing of the page is
-// retained but three object offsets.
+// retained but its objects' offsets.
 func (w *Writer) AddPage(p Page) error {
 	if w.closed {
 		return ErrClosed
@@ -220,17 +220,16 @@ func (w *Writer) AddPage(p Page) error {
 	}
 	content := pageContent(&p, &w.used)
 
-	imgObj := len(w.offsets)
-	contentObj := imgObj + 1
-	pageObj := imgObj + 2
-	w.offsets = append(w.offsets, 0, 0, 0)
+	xobjects := w.writeImage(&p.Image)
+	contentObj := len(w.offsets)
+	pageObj := contentObj + 1
+	w.offsets = append(w.offsets, 0, 0)
 
-	w.writeStream(imgObj, p.Image.dict(), p.Image.Data)
 	w.writeStream(contentObj, "/Filter /FlateDecode", FlateStream(content))
 	w.beginObj(pageObj)
 	fmt.Fprintf(w.out, "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] "+
-		"/Resources << /XObject << /%s %d 0 R >> /Font << /%s %d 0 R >> >> /Contents %d 0 R >>\n",
-		objPages, num2(p.Width), num2(p.Height), imageName, imgObj, fontName, objFont, contentObj)
+		"/Resources << /XObject << %s >> /Font << /%s %d 0 R >> >> /Contents %d 0 R >>\n",
+		objPages, num2(p.Width), num2(p.Height), xobjects, fontName, objFont, contentObj)
 	w.endObj()
 	// Hand the page on now: a consumer (a file, an upload) sees the dossier
 	// grow page by page, and nothing of this page stays in our buffer.
@@ -429,7 +428,7 @@ func pageContent(p *Page, used *codeSet) []byte {
 		b.WriteString(num(v, 4))
 		b.WriteByte(' ')
 	}
-	fmt.Fprintf(&b, "cm\n/%s Do\nQ\n", imageName)
+	fmt.Fprintf(&b, "cm\n%s\nQ\n", p.Image.draw())
 	writeTextLayer(&b, p.Lines, used)
 	return b.Bytes()
 }

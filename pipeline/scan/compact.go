@@ -2,9 +2,10 @@ package scan
 
 // Compaction: the dossier PDF need not carry the scan losslessly (the
 // original is kept bit-exact beside it, its SHA-256 in the XMP), so a page
-// whose embedded image is large is re-encoded the way its content allows:
-// a black-and-white page as CCITT G4, which is lossless for it; a grey or
-// colour page as JPEG at a resolution and quality that keep it legible.
+// is re-encoded the way its content allows: a black-and-white page as
+// CCITT G4, which is lossless for it; a grey or colour page of print in
+// layers (mrc.go), its ink's shape sharp and the rest coarse; a
+// photograph as JPEG at a resolution and quality that keep it legible.
 // Leptonica, linked already, does the scaling and the encoding.
 
 // #cgo LDFLAGS: -lleptonica
@@ -114,20 +115,35 @@ func ChoiceJPEG(q int) string { return fmt.Sprintf("jpeg q%d", q) }
 var quietCompactOnce sync.Once
 
 // Compact returns the image to embed for the page in place of Embed, and
-// what was chosen: ChoiceOriginal for an original that is compact already
-// (a JPEG at CompactDPI or less, a G4 stream) or that re-encoding would
-// not shrink, ChoiceG4 for a black-and-white page, ChoiceJPEG for a grey or
-// colour one. It must run before anything changes Gray in place: Gray is
+// what was chosen: ChoiceOriginal for a G4 stream, or an original that
+// re-encoding would not shrink; ChoiceG4 for a black-and-white page;
+// ChoiceMRC for a grey or colour page of print on paper (mrc.go: a
+// quarter to a tenth of a JPEG's bytes, the letters as sharp as the
+// scan's threshold makes them); and for other grey or colour pages
+// (photographs) ChoiceOriginal for a JPEG at CompactDPI or less, else
+// ChoiceJPEG. It must run before anything changes Gray in place: Gray is
 // what a grey or bilevel page is encoded from.
 func (p *Page) Compact() (pdf.Image, string, error) {
 	e := p.Embed
-	if e.Filter == "CCITTFaxDecode" || e.Filter == "DCTDecode" && p.DPI <= CompactDPI*1.02 {
+	if e.Filter == "CCITTFaxDecode" {
 		return e, ChoiceOriginal, nil
 	}
 	quietCompactOnce.Do(func() { C.quiet_compact() })
-	w, h := p.Gray.Rect.Dx(), p.Gray.Rect.Dy()
 	colour := e.ColorSpace != "DeviceGray" && hasColour(p.Chroma())
 	g4 := !colour && bilevel(p.Gray)
+	if !g4 {
+		im, ok, err := p.mixedRaster(colour)
+		if err != nil {
+			return e, ChoiceOriginal, err
+		}
+		if ok && im.Size() < len(e.Data) {
+			return im, ChoiceMRC, nil
+		}
+	}
+	if !g4 && e.Filter == "DCTDecode" && p.DPI <= CompactDPI*1.02 {
+		return e, ChoiceOriginal, nil
+	}
+	w, h := p.Gray.Rect.Dx(), p.Gray.Rect.Dy()
 	var pix *C.PIX
 	if colour {
 		var err error
@@ -135,7 +151,7 @@ func (p *Page) Compact() (pdf.Image, string, error) {
 			return e, ChoiceOriginal, fmt.Errorf("compact page %d: %w", p.Number, err)
 		}
 	} else {
-		pix = C.pix_gray((*C.l_uint8)(unsafe.Pointer(&p.Gray.Pix[0])), C.int(w), C.int(h), C.int(p.Gray.Stride))
+		pix = grayPix(p.Gray)
 	}
 	if pix == nil {
 		return e, ChoiceOriginal, fmt.Errorf("compact page %d: no memory for %dx%d px", p.Number, w, h)
@@ -178,6 +194,11 @@ func (p *Page) Compact() (pdf.Image, string, error) {
 		return e, ChoiceOriginal, nil
 	}
 	return im, choice, nil
+}
+
+// grayPix copies g into a new 8-bpp pix (nil: no memory).
+func grayPix(g *image.Gray) *C.PIX {
+	return C.pix_gray((*C.l_uint8)(unsafe.Pointer(&g.Pix[0])), C.int(g.Rect.Dx()), C.int(g.Rect.Dy()), C.int(g.Stride))
 }
 
 func boolInt(b bool) C.int {

@@ -2,10 +2,12 @@ package scan
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,19 +75,25 @@ func TestCompactChoices(t *testing.T) {
 			grey.Pix[i/4] = v
 		}
 	}
+	seal := printed(w, h, color.RGBA{250, 248, 240, 255}, true)
 	jpg := write(t, "scan.jpg", encode(t, func(b *bytes.Buffer) error {
-		return jpeg.Encode(b, printed(w, h, color.RGBA{250, 248, 240, 255}, true), &jpeg.Options{Quality: 90})
+		return jpeg.Encode(b, seal, &jpeg.Options{Quality: 90})
 	}))
 	tests := []struct {
 		name, path, choice, colour string
+		shows                      image.Image // what the page must look like (mrc)
 	}{
-		{"bilevel PNG", pngFile(t, bw, "bw.png"), ChoiceG4, "DeviceGray"},
-		{"grey PNG", pngFile(t, grey, "grey.png"), ChoiceJPEG(CompactQuality), "DeviceGray"},
-		{"colour PNG with a seal", pngFile(t, printed(w, h, color.RGBA{250, 248, 240, 255}, true), "seal.png"),
-			ChoiceJPEG(CompactQuality), "DeviceRGB"},
+		{"bilevel PNG", pngFile(t, bw, "bw.png"), ChoiceG4, "DeviceGray", nil},
+		{"grey PNG", pngFile(t, grey, "grey.png"), ChoiceMRC, "DeviceGray", grey},
+		{"colour PNG with a seal", pngFile(t, seal, "seal.png"), ChoiceMRC, "DeviceRGB", seal},
 		{"colour PNG of black print", pngFile(t, printed(w, h, color.RGBA{250, 250, 250, 255}, false), "black.png"),
-			ChoiceG4, "DeviceGray"},
-		{"JPEG at 300 dpi", jpg, ChoiceOriginal, "DeviceRGB"},
+			ChoiceG4, "DeviceGray", nil},
+		{"JPEG at 300 dpi", jpg, ChoiceMRC, "DeviceRGB", seal},
+		// Not print on paper: mostly mid-tones, which layers would lose.
+		{"photograph PNG", pngFile(t, photo(w, h), "photo.png"), ChoiceJPEG(CompactQuality), "DeviceGray", nil},
+		{"photograph JPEG", write(t, "photo.jpg", encode(t, func(b *bytes.Buffer) error {
+			return jpeg.Encode(b, photo(w, h), &jpeg.Options{Quality: 90})
+		})), ChoiceOriginal, "DeviceGray", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,24 +102,121 @@ func TestCompactChoices(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: %d bytes, original %d", choice, len(im.Data), len(p.Embed.Data))
+			t.Logf("%s: %d bytes, original %d", choice, im.Size(), len(p.Embed.Data))
 			if choice != tc.choice || im.ColorSpace != tc.colour {
 				t.Fatalf("choice %q %s, want %q %s", choice, im.ColorSpace, tc.choice, tc.colour)
 			}
-			if choice == ChoiceOriginal {
+			switch choice {
+			case ChoiceOriginal:
 				if !bytes.Equal(im.Data, p.Embed.Data) {
 					t.Error("original not passed through")
 				}
 				return
-			}
-			if choice == ChoiceG4 {
+			case ChoiceG4:
 				checkG4Exact(t, im, p.Gray)
 				return
+			case ChoiceMRC:
+				checkShows(t, im, tc.shows)
 			}
-			if len(im.Data) >= len(p.Embed.Data)/2 {
-				t.Errorf("%d bytes, not under half the original's %d", len(im.Data), len(p.Embed.Data))
+			if im.Size() >= len(p.Embed.Data)/2 {
+				t.Errorf("%d bytes, not under half the original's %d", im.Size(), len(p.Embed.Data))
 			}
 		})
+	}
+}
+
+// photo is a grey page of smooth tones and texture, as a photograph or a
+// screened picture: no paper, no print.
+func photo(w, h int) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	n := noise(11)
+	for y := range h {
+		for x := range w {
+			v := 128 + 60*math.Sin(float64(x)/37)*math.Cos(float64(y)/53) + float64(n.next()%24)
+			g.Pix[y*g.Stride+x] = uint8(v)
+		}
+	}
+	return g
+}
+
+// checkShows has poppler render the page image and compares it with what
+// the page looked like: ink and seal must show in their colours and the
+// paper in its tone, each rendered pixel within 48 levels of the range
+// of the original's and its neighbours' (the mask's edges fall between
+// the scan's pixels, and poppler smooths them).
+func checkShows(t *testing.T, im pdf.Image, want image.Image) {
+	t.Helper()
+	size := want.Bounds().Size()
+	var b bytes.Buffer
+	w, err := pdf.NewWriter(&b, pdf.Info{Title: "mrc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, ph := float64(size.X), float64(size.Y)
+	if err := w.AddPage(pdf.Page{Width: pw, Height: ph, Image: im, Matrix: [6]float64{pw, 0, 0, ph, 0, 0}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := write(t, "mrc.pdf", b.Bytes())
+	// Two squares of 300 px, one of print and one over the seal, at four
+	// times the image's resolution, each pixel read at its middle.
+	const side, k = 300, 4
+	bad := 0
+	for _, at := range []image.Point{{size.X / 10, 0}, {size.X*3/4 - side/2, size.Y*3/4 - side/2}} {
+		out := filepath.Join(t.TempDir(), "page")
+		args := []string{"-r", fmt.Sprint(72 * k), "-x", fmt.Sprint(k * at.X), "-y", fmt.Sprint(k * at.Y),
+			"-W", fmt.Sprint(k * side), "-H", fmt.Sprint(k * side), "-png", "-singlefile", path, out}
+		if msg, err := exec.Command("pdftoppm", args...).CombinedOutput(); err != nil {
+			t.Fatalf("pdftoppm: %v\n%s", err, msg)
+		}
+		data, err := os.ReadFile(out + ".png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for y := range side {
+			for x := range side {
+				r0, g0, b0, _ := got.At(k*x+k/2, k*y+k/2).RGBA()
+				// Right if each channel is within the range of the pixel's
+				// and its neighbours': an edge may move by a pixel, or fall
+				// inside one and blend its two sides.
+				var lo, hi [3]uint32
+				for i := range lo {
+					lo[i] = math.MaxUint32
+				}
+				for dy := -1; dy <= 1; dy++ {
+					for dx := -1; dx <= 1; dx++ {
+						r1, g1, b1, _ := want.At(at.X+x+dx, at.Y+y+dy).RGBA()
+						for i, v := range []uint32{r1 >> 8, g1 >> 8, b1 >> 8} {
+							lo[i], hi[i] = min(lo[i], v), max(hi[i], v)
+						}
+					}
+				}
+				off := uint32(0)
+				for i, v := range []uint32{r0 >> 8, g0 >> 8, b0 >> 8} {
+					if v < lo[i] {
+						off = max(off, lo[i]-v)
+					}
+					if v > hi[i] {
+						off = max(off, v-hi[i])
+					}
+				}
+				if off > 48 {
+					if bad < 5 {
+						t.Logf("(%d, %d) rendered %d %d %d", at.X+x, at.Y+y, r0>>8, g0>>8, b0>>8)
+					}
+					bad++
+				}
+			}
+		}
+	}
+	if share := float64(bad) / (2 * side * side); share > 0.01 {
+		t.Errorf("%.2f %% of the pixels rendered off by more than 48 levels (limit 1 %%)", 100*share)
 	}
 }
 
@@ -186,7 +291,7 @@ func checkG4Exact(t *testing.T, im pdf.Image, want *image.Gray) {
 }
 
 // BenchmarkCompact: the cost compaction adds to a page, on a 300-dpi
-// colour PNG fixture (decode of the PNG data, JPEG encode).
+// PNG fixture of black print (splitting it into layers, encoding them).
 func BenchmarkCompact(b *testing.B) {
 	f, err := Open(filepath.Join("..", "..", "testdata", "scans", "notice-skew7-300.png"), Options{})
 	if err != nil {

@@ -1,0 +1,620 @@
+package scan
+
+// Mixed raster content (pdf.Foreground): a page of print on paper split
+// into the ink's shape, kept sharp at the scan's resolution as a 1-bit
+// mask coded CCITT G4, the ink's colour at low resolution, and the paper
+// with the print taken out, at low resolution too, both as JPEG. The
+// letters are exactly where and what the scan's threshold makes them; a
+// red seal stays red, a blue signature blue, the paper its tone and the
+// back's show-through faint.
+
+// #cgo LDFLAGS: -lleptonica
+// #include <stdlib.h>
+// #include <string.h>
+// #include <leptonica/allheaders.h>
+//
+// // pix_scale scales pix by f: shrinking averages, enlarging
+// // interpolates linearly. It takes pix.
+// static PIX *pix_scale(PIX *pix, float f) {
+//     PIX *s = f < 1 ? pixScaleAreaMap(pix, f, f) : pixScaleGrayLI(pix, f, f);
+//     pixDestroy(&pix);
+//     return s;
+// }
+//
+// // pix_samples copies an 8-bpp pix's bytes, or a 32-bpp pix's RGB
+// // triplets, into dst, rows packed.
+// static void pix_samples(PIX *pix, l_uint8 *dst) {
+//     l_int32 w = pixGetWidth(pix), h = pixGetHeight(pix), wpl = pixGetWpl(pix), d = pixGetDepth(pix);
+//     l_uint32 *data = pixGetData(pix);
+//     for (int y = 0; y < h; y++) {
+//         l_uint32 *line = data + (size_t)y * wpl;
+//         if (d == 8) {
+//             for (int x = 0; x < w; x++) *dst++ = GET_DATA_BYTE(line, x);
+//         } else {
+//             for (int x = 0; x < w; x++) {
+//                 l_int32 r, g, b;
+//                 extractRGBValues(line[x], &r, &g, &b);
+//                 *dst++ = r; *dst++ = g; *dst++ = b;
+//             }
+//         }
+//     }
+// }
+//
+// // pix_read_jpeg decodes a JPEG in colour, scaled down by reduce (1, 2, 4
+// // or 8) as libjpeg decodes.
+// static PIX *pix_read_jpeg(const l_uint8 *data, size_t size, int reduce) {
+//     l_int32 warn = 0;
+//     return pixReadMemJpeg(data, size, 0, reduce, &warn, 0);
+// }
+//
+// // jpeg_layer codes a layer as JPEG at quality q: w x h bytes of grey,
+// // or of RGBA quadruplets when rgba, into malloc'd *out (*n bytes).
+// static int jpeg_layer(const l_uint8 *px, int w, int h, int rgba, int q, l_uint8 **out, size_t *n) {
+//     PIX *pix = pixCreate(w, h, rgba ? 32 : 8);
+//     if (!pix) return 1;
+//     l_uint32 *data = pixGetData(pix);
+//     l_int32 wpl = pixGetWpl(pix);
+//     for (int y = 0; y < h; y++) {
+//         l_uint32 *line = data + (size_t)y * wpl;
+//         if (rgba) {
+//             const l_uint8 *s = px + (size_t)y * w * 4;
+//             for (int x = 0; x < w; x++) composeRGBPixel(s[4*x], s[4*x+1], s[4*x+2], line + x);
+//         } else {
+//             for (int x = 0; x < w; x++) SET_DATA_BYTE(line, x, px[(size_t)y * w + x]);
+//         }
+//     }
+//     int rc = pixWriteMemJpeg(out, n, pix, q, 0) != 0 ? 2 : 0;
+//     pixDestroy(&pix);
+//     return rc;
+// }
+//
+// // bits_pix makes a 1-bit pix of h rows of wpl 32-bit words (bytes in
+// // order, the first pixel in the high bit, 1 for ink).
+// static PIX *bits_pix(const l_uint8 *bits, int w, int h) {
+//     PIX *pix = pixCreate(w, h, 1);
+//     if (!pix) return NULL;
+//     memcpy(pixGetData(pix), bits, (size_t)h * pixGetWpl(pix) * 4);
+//     pixEndianByteSwap(pix); // words hold bytes big-endian
+//     return pix;
+// }
+//
+// // mask_under makes the 1-bit mask of the pixels of g (w x h bytes)
+// // under thresh.
+// static PIX *mask_under(const l_uint8 *g, int w, int h, int thresh) {
+//     PIX *pix = pixCreate(w, h, 8);
+//     if (!pix) return NULL;
+//     l_uint32 *data = pixGetData(pix);
+//     l_int32 wpl = pixGetWpl(pix);
+//     for (int y = 0; y < h; y++) memcpy(data + (size_t)y * wpl, g + (size_t)y * w, w);
+//     pixEndianByteSwap(pix);
+//     PIX *m = pixThresholdToBinary(pix, thresh);
+//     pixDestroy(&pix);
+//     return m;
+// }
+//
+// // g4_of codes a 1-bit pix as CCITT G4 into malloc'd *out (*n bytes);
+// // *minisblack says whether 1 decodes as black. It takes pix.
+// static int g4_of(PIX *pix, l_uint8 **out, size_t *n, int *minisblack) {
+//     if (!pix) return 1;
+//     L_COMP_DATA *cid = NULL;
+//     int rc = 0;
+//     if (pixGenerateCIData(pix, L_G4_ENCODE, 0, 0, &cid) != 0 || !cid) rc = 2;
+//     else if (!(*out = malloc(cid->nbytescomp))) rc = 3;
+//     else {
+//         memcpy(*out, cid->datacomp, cid->nbytescomp);
+//         *n = cid->nbytescomp;
+//         *minisblack = cid->minisblack;
+//     }
+//     l_CIDataDestroy(&cid);
+//     pixDestroy(&pix);
+//     return rc;
+// }
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"unsafe"
+
+	"github.com/sohoa/sohoa/pipeline/pdf"
+	"github.com/sohoa/sohoa/pipeline/raster"
+)
+
+// ChoiceMRC is the choice of a page split into layers (mixed raster
+// content): its ink as G4 masks, the paper and the ink's colours as JPEG.
+const ChoiceMRC = "mrc"
+
+// The layers' settings. The paper at 75 dpi keeps its tone, stains,
+// stamps in pale ink and the show-through a reader expects to see, and
+// coloured ink changes colour slowly along a stroke. The JPEG quality is
+// low because neither has edges left in it: the edges are the masks'.
+const (
+	mrcPaperDPI = 75
+	mrcQuality  = 50
+)
+
+// mrcMidShare is the share of a page's pixels between ink and paper (after
+// evening out the light) up to which it is taken as print on paper and
+// split into layers. Print has such pixels only at its letters' edges
+// (measured: 0.7-1.6 % on the fixtures' and the benchmark's pages); a
+// photograph, a screened illustration or a pencil drawing is mostly
+// mid-tones, which the layers would reduce to ink or paper.
+const mrcMidShare = 0.08
+
+// layers is a page's pixels split for mixed raster content.
+type layers struct {
+	w, h int
+	// even is the page with its light evened out (paper near 255), and
+	// vivid ink made paper: the print is what lies at or under ink in it.
+	even []byte
+	ink  uint8
+	// vivid is the mask of vivid ink: 1 bit per pixel, 1 for ink, rows of
+	// maskStride bytes, the high bit first.
+	vivid []byte
+	// paper is the paper's colour in cells; printColour the print's, one
+	// pixel; vividColour the vivid ink's in cells (nil: none on the page).
+	paper, printColour, vividColour image.Image
+	// mid is the share of pixels between ink and paper.
+	mid float64
+}
+
+// maskStride is the bytes in a row of a mask w pixels wide: whole 32-bit
+// words, as Leptonica keeps them.
+func maskStride(w int) int { return (w + 31) / 32 * 4 }
+
+// mixedRaster splits the page into layers and encodes them: pdf.Image is
+// the paper, with the print and the vivid ink as its Foreground. It
+// returns ok false, with no error, for a page that is not print on paper
+// (mrcMidShare).
+func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
+	lum, c, w, h, dpi, err := p.samples(colour)
+	if err != nil {
+		return pdf.Image{}, false, err
+	}
+	l := split(lum, c, w, h, dpi)
+	if l.mid > mrcMidShare {
+		return pdf.Image{}, false, nil
+	}
+	paper, err := encodeJPEG(l.paper)
+	if err != nil {
+		return pdf.Image{}, false, err
+	}
+	print, err := encodeMask(C.mask_under((*C.l_uint8)(unsafe.Pointer(&l.even[0])), C.int(w), C.int(h), C.int(l.ink)+1))
+	if err != nil {
+		return pdf.Image{}, false, err
+	}
+	if err := p.addForeground(&paper, print, l.printColour); err != nil {
+		return pdf.Image{}, false, err
+	}
+	if l.vividColour != nil {
+		vivid, err := encodeMask(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&l.vivid[0])), C.int(w), C.int(h)))
+		if err != nil {
+			return pdf.Image{}, false, err
+		}
+		if err := p.addForeground(&paper, vivid, l.vividColour); err != nil {
+			return pdf.Image{}, false, err
+		}
+	}
+	return paper, true, nil
+}
+
+// addForeground puts an ink layer, its mask and its colour, over im.
+func (p *Page) addForeground(im *pdf.Image, mask pdf.Image, colour image.Image) error {
+	c, err := encodeJPEG(colour)
+	if err != nil {
+		return fmt.Errorf("compact page %d: %w", p.Number, err)
+	}
+	im.Foreground = append(im.Foreground, pdf.Foreground{Mask: mask, Colour: c})
+	return nil
+}
+
+// colour is a colour page's RGB triplets, w x h, on a grid that may be
+// coarser than the luminance's: a JPEG is decoded at half size or less
+// (libjpeg scales as it decodes, for a fraction of the time), since the
+// colour of ink and paper is wanted at the paper layer's resolution.
+type colour struct {
+	rgb  []byte
+	w, h int
+}
+
+// mrcFineDPI is the resolution below which a page is split at twice its
+// scan's, interpolated: at 200 dpi a tone mark is a few pixels, and a
+// mask on the scan's own grid breaks them (OCR of the layers of the
+// fixtures' 200-dpi pages read them with a CER of 0.013, against 0.005
+// from the originals and from a mask at 400 dpi). At 300 dpi a mask at
+// 600 dpi read no better (fixtures' CER 0.0119 against 0.0086).
+const mrcFineDPI = 250
+
+// samples returns the page's luminance, at CompactDPI at most (at twice
+// the scan's resolution under mrcFineDPI), with its size and resolution,
+// and for a colour page its colour.
+func (p *Page) samples(colourPage bool) (lum []byte, c *colour, w, h int, dpi float64, err error) {
+	w, h, dpi = p.Gray.Rect.Dx(), p.Gray.Rect.Dy(), p.DPI
+	if p.DPI <= CompactDPI*1.02 && p.DPI >= mrcFineDPI {
+		lum = make([]byte, w*h)
+		for y := range h {
+			copy(lum[y*w:(y+1)*w], p.Gray.Pix[y*p.Gray.Stride:])
+		}
+	} else {
+		f := 2.0
+		if p.DPI > CompactDPI*1.02 {
+			f = CompactDPI / p.DPI
+		}
+		pix := grayPix(p.Gray)
+		if pix != nil {
+			pix = C.pix_scale(pix, C.float(f))
+		}
+		if pix == nil {
+			return nil, nil, 0, 0, 0, fmt.Errorf("compact page %d: no memory for %dx%d px", p.Number, w, h)
+		}
+		ow := int(C.pixGetWidth(pix))
+		dpi *= float64(ow) / float64(w)
+		w, h = ow, int(C.pixGetHeight(pix))
+		lum = make([]byte, w*h)
+		C.pix_samples(pix, (*C.l_uint8)(unsafe.Pointer(&lum[0])))
+		C.pixDestroy(&pix)
+	}
+	if !colourPage {
+		return lum, nil, w, h, dpi, nil
+	}
+	var pix *C.PIX
+	if e := p.Embed; e.Filter == "DCTDecode" {
+		reduce := 1
+		for reduce < 8 && p.DPI/float64(2*reduce) >= 2*mrcPaperDPI {
+			reduce *= 2
+		}
+		pix = C.pix_read_jpeg((*C.l_uint8)(unsafe.Pointer(&e.Data[0])), C.size_t(len(e.Data)), C.int(reduce))
+	} else {
+		pix, err = embeddedPix(e)
+	}
+	if err == nil && (pix == nil || C.pixGetDepth(pix) != 32) {
+		err = fmt.Errorf("leptonica decoded no colour image")
+	}
+	if err != nil {
+		C.pixDestroy(&pix)
+		return nil, nil, 0, 0, 0, fmt.Errorf("compact page %d: %w", p.Number, err)
+	}
+	defer C.pixDestroy(&pix)
+	c = &colour{w: int(C.pixGetWidth(pix)), h: int(C.pixGetHeight(pix))}
+	c.rgb = make([]byte, 3*c.w*c.h)
+	C.pix_samples(pix, (*C.l_uint8)(unsafe.Pointer(&c.rgb[0])))
+	return lum, c, w, h, dpi, nil
+}
+
+// split thresholds the page against its paper (with vivid colour as ink):
+// the light is evened out first (raster.MeasureBackground, the paper's
+// brightness around each millimetre), so that a dim corner's paper is not
+// ink, and the threshold is Otsu's on the evened page. Pixels well above
+// the threshold are paper; those in between, the letters' soft edges, go
+// into neither layer's colour, so that the paper has no shadow of the
+// print. The paper's colour and the share of mid-tones are taken from one
+// pixel in four, which is plenty for cells of 4 x 4 pixels and more.
+func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
+	gray := &image.Gray{Pix: lum, Stride: w, Rect: image.Rect(0, 0, w, h)}
+	bg := raster.MeasureBackground(gray, dpi, nil)
+	gain := make([]uint32, len(bg.Level)) // 8.8 fixed point
+	for i, v := range bg.Level {
+		gain[i] = uint32(255 * 256 / max(v, 16))
+	}
+	// Per row, each pixel's gain; per column, its cell's and its colour's.
+	rowGain, blockX, blockY := make([]uint32, w), make([]int, w), -1
+	for x := range blockX {
+		blockX[x] = min(x/bg.Block, bg.W-1)
+	}
+	evenRow := func(y int) {
+		by := min(y/bg.Block, bg.H-1)
+		if by == blockY {
+			return
+		}
+		blockY = by
+		g := gain[by*bg.W:]
+		for x, b := range blockX {
+			rowGain[x] = g[b]
+		}
+	}
+	var hist [256]int
+	for y := 0; y < h; y += 2 {
+		evenRow(y)
+		row := lum[y*w : (y+1)*w]
+		for x := 0; x < w; x += 2 {
+			hist[min(255, (uint32(row[x])*rowGain[x]+128)>>8)]++
+		}
+	}
+	level, contrast := otsuLevel(&hist)
+	ink := uint32(level)
+	if contrast < raster.MinInkContrast {
+		// No ink: Otsu's split of paper and its noise, or of a
+		// photograph's tones, is no letter's edge.
+		ink = 0
+	}
+
+	// Paper is sampled where it is clean: away from the letters' soft
+	// edges, which would darken it around the print.
+	// Mid-tones are measured from Otsu's level whatever the ink: on a
+	// photograph they are what tells it from paper.
+	midBottom, midTop, clean := uint32(level), (uint32(level)+255)/2, 255-(255-ink)/4
+	comps := 1
+	var cx []int // colour column of each pixel column
+	if c != nil {
+		comps = 3
+		cx = make([]int, w)
+		for x := range cx {
+			cx[x] = 3 * min(x*c.w/w, c.w-1)
+		}
+	}
+	cell := max(1, int(math.Round(dpi/mrcPaperDPI)))
+	pg, vg := newCells(w, h, cell, comps), newCells(w, h, cell, comps)
+	// The print's colour: the mean of its strokes' cores, darker than
+	// their edges, else of all of it.
+	core, all := newCells(1, 1, 1, comps), newCells(1, 1, 1, comps)
+	cellX := make([]int, w)
+	for x := range cellX {
+		cellX[x] = x / cell
+	}
+	stride := maskStride(w)
+	l := &layers{w: w, h: h, even: make([]byte, w*h), vivid: make([]byte, stride*h)}
+	mid, sampled, vivids := 0, 0, 0
+	blockY = -1
+	for y := range h {
+		evenRow(y)
+		row := lum[y*w : (y+1)*w]
+		evened, vividRow := l.even[y*w:(y+1)*w], l.vivid[y*stride:(y+1)*stride]
+		cellRow := (y / cell) * pg.w
+		var crow []byte
+		if c != nil {
+			crow = c.rgb[3*min(y*c.h/h, c.h-1)*c.w:]
+		}
+		even := y&1 == 0
+		for x, v := range row {
+			f := min(255, (uint32(v)*rowGain[x]+128)>>8)
+			evened[x] = uint8(f)
+			sample := even && x&1 == 0
+			if sample {
+				sampled++
+			}
+			switch {
+			case f >= midTop:
+				if sample && f >= clean {
+					pg.add(cellRow+cellX[x], v, crow, cx, x)
+				}
+			case c != nil && vivid(crow[cx[x]:cx[x]+3]):
+				vividRow[x>>3] |= 0x80 >> (x & 7)
+				evened[x] = 255
+				vg.add(cellRow+cellX[x], v, crow, cx, x)
+				vivids++
+			case f <= ink:
+				if f <= ink/2 {
+					core.add(0, v, crow, cx, x)
+				}
+				all.add(0, v, crow, cx, x)
+			case sample && f > midBottom:
+				mid++
+			}
+		}
+	}
+	l.ink = uint8(ink)
+	l.mid = float64(mid) / float64(max(1, sampled))
+	l.paper = pg.image(255, true)
+	if core.n[0] == 0 {
+		core = all
+	}
+	l.printColour = core.image(0, false)
+	if vivids > 0 {
+		l.vividColour = vg.image(0, false)
+	}
+	return l
+}
+
+// vividInk is the spread between an RGB pixel's largest and smallest
+// component from which it is coloured ink, whatever its lightness: a
+// seal's thin red letters blur to pink in a scan, lighter than the
+// threshold print is cut at, and would otherwise be left to the
+// low-resolution paper.
+const vividInk = 64
+
+func vivid(c []byte) bool {
+	return int(max(c[0], c[1], c[2]))-int(min(c[0], c[1], c[2])) >= vividInk
+}
+
+// otsuLevel is the threshold that best splits the histogram in two
+// (Otsu's): the last level of the darker class; with the difference of
+// the two classes' means.
+func otsuLevel(hist *[256]int) (t int, contrast float64) {
+	var total, sum float64
+	for v, n := range hist {
+		total += float64(n)
+		sum += float64(v * n)
+	}
+	var best float64
+	t = 127
+	var n0, s0 float64
+	for v := range 255 {
+		n0 += float64(hist[v])
+		s0 += float64(v * hist[v])
+		n1 := total - n0
+		if n0 == 0 || n1 == 0 {
+			continue
+		}
+		m0, m1 := s0/n0, (sum-s0)/n1
+		if b := n0 * n1 * (m0 - m1) * (m0 - m1); b > best {
+			best, t, contrast = b, v, m1-m0
+		}
+	}
+	return t, contrast
+}
+
+// cells accumulates a layer's colour over square cells of pixels.
+type cells struct {
+	w, h, size, comps int
+	sum               []uint32 // comps per cell
+	n                 []uint32
+}
+
+func newCells(w, h, size, comps int) *cells {
+	cw, ch := (w+size-1)/size, (h+size-1)/size
+	return &cells{w: cw, h: ch, size: size, comps: comps, sum: make([]uint32, cw*ch*comps), n: make([]uint32, cw*ch)}
+}
+
+// add counts a pixel into cell k: its luminance v, or its colour from
+// the colour row crow at cx[x]. The colour grid may be coarser than the
+// pixels', and its colour at a letter's edge partly the letter's: the
+// pixel's own luminance replaces the colour's (as a JPEG keeps luminance
+// at full resolution and colour at half).
+func (c *cells) add(k int, v byte, crow []byte, cx []int, x int) {
+	c.n[k]++
+	if crow == nil {
+		c.sum[k] += uint32(v)
+		return
+	}
+	i := cx[x]
+	r, g, b := int32(crow[i]), int32(crow[i+1]), int32(crow[i+2])
+	d := int32(v) - (19595*r+38470*g+7471*b+32768)>>16
+	c.sum[3*k] += uint32(min(255, max(0, r+d)))
+	c.sum[3*k+1] += uint32(min(255, max(0, g+d)))
+	c.sum[3*k+2] += uint32(min(255, max(0, b+d)))
+}
+
+// image returns the cells' mean colours. Cells with no pixels of the
+// layer take the mean of their neighbours' (spread, when spread is set,
+// cell by cell from the cells around: the paper under a bold title is the
+// paper beside it), else the layer's mean colour, else none.
+func (c *cells) image(none uint8, spread bool) image.Image {
+	n := len(c.n)
+	val := make([]uint8, n*c.comps)
+	known := make([]bool, n)
+	var total [3]uint64
+	var count uint64
+	for k := range n {
+		if c.n[k] == 0 {
+			continue
+		}
+		known[k] = true
+		count += uint64(c.n[k])
+		for j := range c.comps {
+			s := c.sum[c.comps*k+j]
+			total[j] += uint64(s)
+			val[c.comps*k+j] = uint8((s + c.n[k]/2) / c.n[k])
+		}
+	}
+	var mean [3]uint8
+	for j := range c.comps {
+		mean[j] = none
+		if count > 0 {
+			mean[j] = uint8(total[j] / count)
+		}
+	}
+	if spread {
+		var unknown []int
+		for k := range n {
+			if !known[k] {
+				unknown = append(unknown, k)
+			}
+		}
+		// Ring by ring inwards; a cell takes the mean of the neighbours
+		// known before this ring, so the result does not depend on order.
+		for pass := 0; pass < 32 && len(unknown) > 0; pass++ {
+			var ring []int
+			rest := unknown[:0] // filtered in place
+			for _, k := range unknown {
+				x, y := k%c.w, k/c.w
+				var s [3]uint32
+				m := uint32(0)
+				for _, d := range [4][2]int{{-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+					nx, ny := x+d[0], y+d[1]
+					if nx < 0 || ny < 0 || nx >= c.w || ny >= c.h || !known[ny*c.w+nx] {
+						continue
+					}
+					for j := range c.comps {
+						s[j] += uint32(val[c.comps*(ny*c.w+nx)+j])
+					}
+					m++
+				}
+				if m == 0 {
+					rest = append(rest, k)
+					continue
+				}
+				for j := range c.comps {
+					val[c.comps*k+j] = uint8(s[j] / m)
+				}
+				ring = append(ring, k)
+			}
+			for _, k := range ring {
+				known[k] = true
+			}
+			unknown = rest
+		}
+	}
+	for k := range n {
+		if !known[k] {
+			for j := range c.comps {
+				val[c.comps*k+j] = mean[j]
+			}
+		}
+	}
+	r := image.Rect(0, 0, c.w, c.h)
+	if c.comps == 1 {
+		return &image.Gray{Pix: val, Stride: c.w, Rect: r}
+	}
+	rgba := image.NewRGBA(r)
+	for k := range n {
+		copy(rgba.Pix[4*k:], val[3*k:3*k+3])
+		rgba.Pix[4*k+3] = 255
+	}
+	return rgba
+}
+
+// encodeMask codes a 1-bit mask (bits_pix, mask_2x; nil: no memory) as
+// G4, whose black (decoded as 0 without /BlackIs1) is the ink the stencil
+// paints. It takes pix.
+func encodeMask(pix *C.PIX) (pdf.Image, error) {
+	if pix == nil {
+		return pdf.Image{}, errors.New("make ink mask: no memory")
+	}
+	w, h := int(C.pixGetWidth(pix)), int(C.pixGetHeight(pix))
+	var (
+		out        *C.l_uint8
+		n          C.size_t
+		minisblack C.int
+	)
+	if rc := C.g4_of(pix, &out, &n, &minisblack); rc != 0 {
+		C.free(unsafe.Pointer(out))
+		return pdf.Image{}, fmt.Errorf("encode ink mask %dx%d as G4: leptonica failed (%d)", w, h, int(rc))
+	}
+	data := C.GoBytes(unsafe.Pointer(out), C.int(n))
+	C.free(unsafe.Pointer(out))
+	if minisblack != 0 {
+		return pdf.Image{}, fmt.Errorf("encode ink mask %dx%d as G4: leptonica coded ink as 1", w, h)
+	}
+	return pdf.Image{Width: w, Height: h, BitsPerComponent: 1, ColorSpace: "DeviceGray",
+		Filter: "CCITTFaxDecode", DecodeParms: fmt.Sprintf("<< /K -1 /Columns %d /Rows %d >>", w, h), Data: data}, nil
+}
+
+// encodeJPEG codes a layer (an *image.Gray or *image.RGBA with packed
+// rows) with libjpeg, through Leptonica: several times faster than
+// image/jpeg.
+func encodeJPEG(img image.Image) (pdf.Image, error) {
+	var (
+		px   []byte
+		rgba C.int
+	)
+	switch m := img.(type) {
+	case *image.Gray:
+		px = m.Pix
+	case *image.RGBA:
+		px, rgba = m.Pix, 1
+	}
+	size := img.Bounds().Size()
+	var (
+		out *C.l_uint8
+		n   C.size_t
+	)
+	if rc := C.jpeg_layer((*C.l_uint8)(unsafe.Pointer(&px[0])), C.int(size.X), C.int(size.Y), rgba, mrcQuality, &out, &n); rc != 0 {
+		C.free(unsafe.Pointer(out))
+		return pdf.Image{}, fmt.Errorf("encode layer %v as JPEG: leptonica failed (%d)", size, int(rc))
+	}
+	data := C.GoBytes(unsafe.Pointer(out), C.int(n))
+	C.free(unsafe.Pointer(out))
+	return pdf.JPEGImage(data)
+}

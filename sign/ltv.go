@@ -275,7 +275,7 @@ func (c *collector) fetchOCSP(ctx context.Context, u string, cert, issuer *x509.
 	if err != nil {
 		return nil, fmt.Errorf("OCSP %s: %v", redact.URL(u), err)
 	}
-	if err := checkResponder(resp, issuer); err != nil {
+	if err := CheckResponder(resp, issuer); err != nil {
 		return nil, fmt.Errorf("OCSP %s: %v", redact.URL(u), err)
 	}
 	switch {
@@ -287,10 +287,11 @@ func (c *collector) fetchOCSP(ctx context.Context, u string, cert, issuer *x509.
 	return resp, nil
 }
 
-// checkResponder accepts an OCSP response signed by the issuer itself or
+// CheckResponder accepts an OCSP response signed by the issuer itself or
 // by a certificate the issuer gave the OCSP-signing usage (RFC 6960 4.2.2.2);
-// the library has checked the signatures, not the usage.
-func checkResponder(resp *ocsp.Response, issuer *x509.Certificate) error {
+// the library has checked the signatures, not the usage. Signing checks the
+// answers it fetches with it, verify the answers a DSS holds.
+func CheckResponder(resp *ocsp.Response, issuer *x509.Certificate) error {
 	r := resp.Certificate
 	if r == nil || bytes.Equal(r.Raw, issuer.Raw) {
 		return nil

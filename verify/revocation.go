@@ -9,6 +9,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/sohoa/sohoa/sign"
 )
 
 // Long-term validation (PAdES B-LT): whether a certificate was revoked is
@@ -190,7 +192,7 @@ func (st *validationStore) check(cert, issuer *x509.Certificate, at time.Time) R
 	var answers []answer
 	for _, raw := range st.ocsps {
 		resp, err := ocsp.ParseResponseForCert(raw, cert, issuer)
-		if err != nil || checkResponder(resp, issuer) != nil {
+		if err != nil || sign.CheckResponder(resp, issuer) != nil {
 			continue
 		}
 		answers = append(answers, answer{source: "OCSP", thisUpdate: resp.ThisUpdate, nextUpdate: resp.NextUpdate,
@@ -250,25 +252,6 @@ func (st *validationStore) check(cert, issuer *x509.Certificate, at time.Time) R
 	}
 	rev.Detail = "the DSS has no OCSP response or CRL for it from its issuer"
 	return rev
-}
-
-// checkResponder accepts an OCSP response signed by the issuer itself or
-// by a certificate the issuer gave the OCSP-signing usage (RFC 6960
-// 4.2.2.2); the parser has checked the signatures, not the usage.
-func checkResponder(resp *ocsp.Response, issuer *x509.Certificate) error {
-	r := resp.Certificate
-	if r == nil || bytes.Equal(r.Raw, issuer.Raw) {
-		return nil
-	}
-	for _, u := range r.ExtKeyUsage {
-		if u == x509.ExtKeyUsageOCSPSigning {
-			if resp.ProducedAt.Before(r.NotBefore) || resp.ProducedAt.After(r.NotAfter) {
-				return fmt.Errorf("the responder's certificate %q was not valid when the response was produced", r.Subject)
-			}
-			return nil
-		}
-	}
-	return fmt.Errorf("the response is signed by %q, which the issuer did not delegate OCSP signing to", r.Subject)
 }
 
 // complete says whether every certificate has a decided status, as B-LT

@@ -292,19 +292,4 @@ func checkG4Exact(t *testing.T, im pdf.Image, want *image.Gray) {
 
 // BenchmarkCompact: the cost compaction adds to a page, on a 300-dpi
 // PNG fixture of black print (splitting it into layers, encoding them).
-func BenchmarkCompact(b *testing.B) {
-	f, err := Open(filepath.Join("..", "..", "testdata", "scans", "notice-skew7-300.png"), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := f.Page(1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for range b.N {
-		if _, _, err := p.Compact(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkCompact(b *testing.B) { benchmarkCompact(b, "notice-skew7-300.png") }

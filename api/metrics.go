@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/catalog"
+	"github.com/sohoa/sohoa/queue"
 )
 
 // metrics keeps request counts and latencies for /metrics, in the
@@ -96,7 +97,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, _ *catalog
 	if in := s.cfg.Inspector; in != nil {
 		fmt.Fprintln(w, "# HELP sohoa_queue_tasks Tasks in each work queue by state.")
 		fmt.Fprintln(w, "# TYPE sohoa_queue_tasks gauge")
-		for _, q := range []string{catalog.QueueDesk, catalog.QueueBulk} {
+		for _, q := range []string{catalog.QueueDesk, catalog.QueueBulk, queue.QueueFinish} {
 			info, err := in.GetQueueInfo(q)
 			if err != nil {
 				continue // a queue nothing was ever put on does not exist yet

@@ -60,12 +60,18 @@ func TestQueueIDs(t *testing.T) {
 			t.Errorf("reconciliation queued: %v, want no error (one task)", err)
 		}
 	}
-	info, err = in.GetTaskInfo(catalog.QueueBulk, "reconcile:HS-Q-1")
+	info, err = in.GetTaskInfo(QueueFinish, "reconcile:HS-Q-1")
 	if err != nil || info.Type != TypeReconcile || string(info.Payload) != `{"dossier":"HS-Q-1"}` {
 		t.Errorf("reconcile task: %+v %v", info, err)
 	}
+	// The pages wait on the dossier's queue; what finishes it, on the
+	// finish queue, which workers serve first.
 	qi, err := in.GetQueueInfo(catalog.QueueBulk)
-	if err != nil || qi.Pending != 3 {
-		t.Errorf("bulk queue: %+v %v, want 3 pending (one page, one assembly, one reconciliation)", qi, err)
+	if err != nil || qi.Pending != 1 {
+		t.Errorf("bulk queue: %+v %v, want 1 pending (the page)", qi, err)
+	}
+	qi, err = in.GetQueueInfo(QueueFinish)
+	if err != nil || qi.Pending != 2 {
+		t.Errorf("finish queue: %+v %v, want 2 pending (one assembly, one reconciliation)", qi, err)
 	}
 }

@@ -56,7 +56,10 @@ type Config struct {
 	// engine; one per core is right for OCR.
 	Concurrency int
 	// Queues maps queue name to weight: desk work is served more often than
-	// bulk back-file work, without starving it.
+	// bulk back-file work, without starving it. The queue of finishing
+	// tasks (queue.QueueFinish) is served too, whether named or not, and
+	// unless given a weight, ten times as often as all the others together
+	// (asynq tries the queues in an order drawn by weight).
 	Queues map[string]int
 	// MaxRetry bounds retries of a failing task (queue.DefaultMaxRetry
 	// when 0).
@@ -95,6 +98,22 @@ type Config struct {
 // DefaultQueues serves desk work six times as often as bulk work.
 var DefaultQueues = map[string]int{catalog.QueueDesk: 6, catalog.QueueBulk: 1}
 
+// withFinish returns qs with queue.QueueFinish added, where it is not
+// there, at ten times the others' weight together: a dossier's assembly
+// and signing take a second or two and go before any page waiting.
+func withFinish(qs map[string]int) map[string]int {
+	out := make(map[string]int, len(qs)+1)
+	sum := 0
+	for q, w := range qs {
+		out[q] = w
+		sum += w
+	}
+	if _, ok := out[queue.QueueFinish]; !ok {
+		out[queue.QueueFinish] = 10 * max(sum, 1)
+	}
+	return out
+}
+
 // Worker handles sohoa's tasks.
 type Worker struct {
 	cfg   Config
@@ -125,6 +144,7 @@ func New(cfg Config) (*Worker, error) {
 	if len(cfg.Queues) == 0 {
 		cfg.Queues = DefaultQueues
 	}
+	cfg.Queues = withFinish(cfg.Queues)
 	if cfg.MaxRetry <= 0 {
 		cfg.MaxRetry = queue.DefaultMaxRetry
 	}

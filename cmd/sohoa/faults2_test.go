@@ -35,6 +35,7 @@ import (
 	"github.com/sohoa/sohoa/api"
 	"github.com/sohoa/sohoa/catalog"
 	"github.com/sohoa/sohoa/pipeline"
+	"github.com/sohoa/sohoa/queue"
 	"github.com/sohoa/sohoa/storage"
 	"github.com/sohoa/sohoa/storage/local"
 	"github.com/sohoa/sohoa/storage/s3"
@@ -260,7 +261,7 @@ func (c *cluster) activeTask(typ string, limit time.Duration) string {
 	defer in.Close()
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		active, _ := in.ListActiveTasks(catalog.QueueDesk)
+		active, _ := in.ListActiveTasks(taskQueue(typ))
 		for _, ti := range active {
 			if ti.Type == typ {
 				return ti.ID
@@ -272,15 +273,24 @@ func (c *cluster) activeTask(typ string, limit time.Duration) string {
 	return ""
 }
 
-// leftActive waits until task id is no longer running and returns what
-// became of it.
-func (c *cluster) leftActive(id string, limit time.Duration) *asynq.TaskInfo {
+// taskQueue is the queue tasks of type typ go to for a desk dossier: its
+// pages to the desk queue, the tasks that finish it to the finish queue.
+func taskQueue(typ string) string {
+	if typ == queue.TypePage {
+		return catalog.QueueDesk
+	}
+	return queue.QueueFinish
+}
+
+// leftActive waits until task id, of type typ, is no longer running and
+// returns what became of it.
+func (c *cluster) leftActive(typ, id string, limit time.Duration) *asynq.TaskInfo {
 	c.t.Helper()
 	in := asynq.NewInspector(asynq.RedisClientOpt{Addr: c.redis.Addr})
 	defer in.Close()
 	deadline := time.Now().Add(limit)
 	for {
-		info, err := in.GetTaskInfo(catalog.QueueDesk, id)
+		info, err := in.GetTaskInfo(taskQueue(typ), id)
 		if err != nil || info.State != asynq.TaskStateActive || time.Now().After(deadline) {
 			return info // nil: done and gone
 		}
@@ -370,13 +380,14 @@ func TestMinIORestart(t *testing.T) {
 		}
 	}
 	c.worker("worker-a")
-	// down stops MinIO while task id runs, and starts it again once the
+	// down stops MinIO while a task of type typ runs, and starts it again once the
 	// task has failed for it.
-	down := func(id string) {
+	down := func(typ string) {
 		t.Helper()
+		id := c.activeTask(typ, 5*time.Minute)
 		m.Stop()
 		stopped := time.Now()
-		info := c.leftActive(id, 2*time.Minute)
+		info := c.leftActive(typ, id, 2*time.Minute)
 		m.Start()
 		if info == nil || info.LastErr == "" {
 			t.Errorf("task %s ended %+v with MinIO down: want a failure, retried", id, info)
@@ -387,9 +398,9 @@ func TestMinIORestart(t *testing.T) {
 	// In the middle of a page, whose next store call is the write of
 	// what it made (OCR reads nothing from the store).
 	c.midOCR(a)
-	down(c.activeTask("sohoa:page", time.Minute))
+	down(queue.TypePage)
 	// In the middle of the assembly.
-	down(c.activeTask("sohoa:assemble", 5*time.Minute))
+	down(queue.TypeAssemble)
 	for _, code := range []string{a, b} {
 		if d := c.wait(code, 5*time.Minute); d.Status != "signed" {
 			t.Fatalf("dossier %s ended %s: %+v", code, d.Status, d)

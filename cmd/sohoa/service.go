@@ -300,7 +300,7 @@ func worker(ctx context.Context, args []string) (err error) {
 	fs.DurationVar(&cfg.RegisterRetry, "register-retry", envDuration("SOHOA_REGISTER_RETRY", time.Minute), "how long a dossier the register could not answer for waits before it is asked again, doubling each time up to an hour ($SOHOA_REGISTER_RETRY)")
 	fs.StringVar(&cfg.Name, "name", os.Getenv("SOHOA_WORKER_NAME"), "this worker's name in the catalog's events ($SOHOA_WORKER_NAME; default worker HOST:PID)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", envInt("SOHOA_CONCURRENCY", runtime.NumCPU()), "tasks run at once, one Tesseract each ($SOHOA_CONCURRENCY)")
-	fs.StringVar(&queues, "queues", envOr("SOHOA_QUEUES", "desk=6,bulk=1"), "queues and their weights ($SOHOA_QUEUES)")
+	fs.StringVar(&queues, "queues", envOr("SOHOA_QUEUES", "desk=6,bulk=1"), "queues of pages and their weights ($SOHOA_QUEUES); the finish queue (assembly, signing) is served before them")
 	fs.IntVar(&cfg.MaxRetry, "max-retry", envInt("SOHOA_MAX_RETRY", queue.DefaultMaxRetry), "retries of a failing task before its page or dossier is failed ($SOHOA_MAX_RETRY)")
 	fs.DurationVar(&cfg.RetryDelay, "retry-delay", envDuration("SOHOA_RETRY_DELAY", 10*time.Second), "delay before the first retry, doubling after ($SOHOA_RETRY_DELAY)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration("SOHOA_SHUTDOWN_TIMEOUT", time.Minute), "on SIGTERM, time running tasks get before they go back to the queue ($SOHOA_SHUTDOWN_TIMEOUT)")
@@ -381,7 +381,8 @@ func splitList(s string) []string {
 	return out
 }
 
-// parseQueues reads "desk=6,bulk=1".
+// parseQueues reads "desk=6,bulk=1". The finish queue needs no naming:
+// a worker serves it first anyway (workers.Config.Queues).
 func parseQueues(s string) (map[string]int, error) {
 	out := map[string]int{}
 	for _, part := range strings.Split(s, ",") {
@@ -390,8 +391,8 @@ func parseQueues(s string) (map[string]int, error) {
 		if !ok || name == "" || err != nil || n < 1 {
 			return nil, fmt.Errorf("%q: want NAME=WEIGHT with a weight ≥ 1", part)
 		}
-		if name != catalog.QueueDesk && name != catalog.QueueBulk {
-			return nil, fmt.Errorf("unknown queue %q: want %s or %s", name, catalog.QueueDesk, catalog.QueueBulk)
+		if name != catalog.QueueDesk && name != catalog.QueueBulk && name != queue.QueueFinish {
+			return nil, fmt.Errorf("unknown queue %q: want %s, %s or %s", name, catalog.QueueDesk, catalog.QueueBulk, queue.QueueFinish)
 		}
 		out[name] = n
 	}

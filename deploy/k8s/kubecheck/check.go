@@ -19,8 +19,9 @@ import (
 )
 
 // sohoaQueues are the asynq queues sohoa's workers take tasks from
-// (catalog.QueueDesk and catalog.QueueBulk in the sohoa module).
-var sohoaQueues = []string{"desk", "bulk"}
+// (catalog.QueueDesk, catalog.QueueBulk and queue.QueueFinish in the
+// sohoa module).
+var sohoaQueues = []string{"desk", "bulk", "finish"}
 
 // pendingKey is where asynq keeps a queue's waiting tasks: a Redis list
 // named by base.PendingKey in github.com/hibiken/asynq/internal/base.

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -8,10 +9,13 @@ import (
 )
 
 // Addresses are normalised in their closed vocabulary only: the words
-// that name administrative units ("phường", "huyện", "thành phố" ...) and
-// the provinces, written as the register writes them when OCR misread
-// their tone marks ("huyên" → "huyện", "Hà Nôi" → "Hà Nội"). Street, ward
-// and district names are an open list and stay as read.
+// that name administrative units ("phường", "huyện", "thành phố" ...), the
+// provinces, the districts (places.go) and the family names streets are
+// named after, written as the register writes them when OCR misread their
+// tone marks ("huyên" → "huyện", "Hà Nôi" → "Hà Nội", "quận Câu Giấy" →
+// "quận Cầu Giấy", "đường Đỉnh Tiên Hoàng" → "đường Đinh Tiên Hoàng").
+// Ward names and the rest of a street's name are an open list and stay as
+// read.
 
 // unitWords are the words that open an address's parts, as written.
 var unitWords = []string{"phường", "xã", "quận", "huyện", "tỉnh", "thành phố", "thị xã", "thị trấn", "thôn", "ấp",
@@ -53,10 +57,21 @@ func normalizeAddress(s string) string {
 				spell(words, j, streetWords)
 			}
 		}
+		for k := range words {
+			if f := fold(words[k]); (f == "duong" || f == "pho") && (k == 0 || fold(words[k-1]) != "thanh") {
+				streetFamily(words, k+1)
+			}
+		}
 		// The province: the last part, after "tỉnh" or "thành phố", or
-		// alone.
+		// alone; else a district after its unit word.
+		province := ""
 		if i == len(parts)-1 || i >= len(parts)-2 && n > 0 {
-			if name := provinceName(strings.Join(words[n:], " "), strings.Join(words[:n], " ")); name != "" {
+			province = provinceName(strings.Join(words[n:], " "), strings.Join(words[:n], " "))
+		}
+		if province != "" {
+			words = append(words[:n], strings.Fields(province)...)
+		} else if n > 0 && n < len(words) && slices.Contains(districtUnits, fold(strings.Join(words[:n], " "))) {
+			if name := districtName(strings.Join(words[n:], " ")); name != "" {
 				words = append(words[:n], strings.Fields(name)...)
 			}
 		}

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"slices"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -15,12 +16,7 @@ import (
 // is called by: Hai, Ba, Tư ... Út), not from any test
 // set; it need not be complete, because a word not in it is only mended
 // when exactly one name in it differs from the word by its tone alone.
-var nameSyllables = strings.Fields(`
-Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Lò Lâm
-Trịnh Đinh Mai Cao Lưu Tạ Đoàn Vương Tô Hà Kiều Quách Lục Chu Đào Triệu Thái
-Từ Tăng Lương Mạc Khổng Hứa Châu Diệp Giang La Phùng Quan Tống Thân Nông Âu
-Đàm Khúc Bạch Bế Ma Hầu Lạc Đồng Ông Tôn Doãn Văn Lã Lại Trương Nghiêm Mẫn
-Thạch Kim Tiêu Viên Ninh Lữ Khương Phí Hàn Cù Vi Hoa Sầm Đàng Cầm Lường Quàng
+var nameSyllables = append(slices.Clone(familyNames), strings.Fields(`
 Thị Đức Hữu Minh Thanh Ngọc Quang Xuân Thu Hồng Bảo Gia Công Đình Trọng Quốc
 Hoài Anh Mỹ Diệu Thùy Tuấn Khánh Hải Tiến Thành Như Phương Bích Thế Tấn Nhật
 Thảo Kiến Chí Mạnh Duy Trung Việt Phúc Tường Vĩnh Nhã Cẩm Ánh Tú Bá Khắc Sỹ Sĩ
@@ -42,13 +38,26 @@ Tráng Cương Danh Vọng Thọ Ninh Tinh Thiên Tướng Đại Sáng Tuyên T
 Bằng Luật Tới Tĩnh Kết Bách Cảnh Khoát Hỷ Triết Hoan Thủy Khuyên Cần Kiệm Liêm
 Nhàn Thanh Trang Đoan Tiên Hiển Hiền Nhị Tuyến Chung Thủy Chuyên Tiệp Huân Hoạt
 Hai Ba Tư Năm Sáu Bảy Tám Chín Mười Út Cả Chính Đạo Đệ Hiến Khá Lài Lụa Mừng Nhâm Thân Tỵ Ngọ Mùi Tý Sửu Mão Thìn
+`)...)
+
+// familyNames are the family names, by frequency.
+var familyNames = strings.Fields(`
+Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Lò Lâm
+Trịnh Đinh Mai Cao Lưu Tạ Đoàn Vương Tô Hà Kiều Quách Lục Chu Đào Triệu Thái
+Từ Tăng Lương Mạc Khổng Hứa Châu Diệp Giang La Phùng Quan Tống Thân Nông Âu
+Đàm Khúc Bạch Bế Ma Hầu Lạc Đồng Ông Tôn Doãn Văn Lã Lại Trương Nghiêm Mẫn
+Thạch Kim Tiêu Viên Ninh Lữ Khương Phí Hàn Cù Vi Hoa Sầm Đàng Cầm Lường Quàng
 `)
 
 // nameByToneless maps a name syllable without its tone mark, in capitals,
-// to the names it could be; names is built once.
-var nameByToneless = func() map[string][]string {
+// to the names it could be; familyByToneless, to the family names.
+var nameByToneless, familyByToneless = byToneless(nameSyllables), byToneless(familyNames)
+
+var nameSet = setOf(nameByToneless)
+
+func byToneless(names []string) map[string][]string {
 	m := map[string][]string{}
-	for _, n := range nameSyllables {
+	for _, n := range names {
 		u := strings.ToUpper(norm.NFC.String(n))
 		k := toneless(u)
 		for _, have := range m[k] {
@@ -61,17 +70,17 @@ var nameByToneless = func() map[string][]string {
 		}
 	}
 	return m
-}()
+}
 
-var nameSet = func() map[string]bool {
+func setOf(byToneless map[string][]string) map[string]bool {
 	m := map[string]bool{}
-	for _, ns := range nameByToneless {
+	for _, ns := range byToneless {
 		for _, n := range ns {
 			m[n] = true
 		}
 	}
 	return m
-}()
+}
 
 // toneless is w (NFC) without its tone mark, its vowels' own marks (â, ê,
 // ô, ơ, ư, ă) and đ kept.

@@ -21,8 +21,9 @@ const (
 	// page-4: pages' images compacted (G4 or JPEG) unless the worker keeps
 	// originals, so a page-3 result holds a different image; page-5:
 	// lost and poorly read lines read again (the lines step), tone marks
-	// of names mended, and pages of print compacted as layers (mrc).
-	pageStageVersion = "page-5"
+	// of names mended, and pages of print compacted as layers (mrc);
+	// page-6: light ink (a seal in grey) a layer of its own.
+	pageStageVersion = "page-6"
 	// assemble-2: the whole manifest, not only the page reports, is
 	// stored beside the PDF; assemble-3: the metadata stages' result in
 	// it, their summary in the XMP.

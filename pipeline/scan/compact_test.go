@@ -55,6 +55,29 @@ func printed(w, h int, paper color.RGBA, seal bool) *image.RGBA {
 	return img
 }
 
+// greyStamped is img, a grey page, with a seal stamped over it in grey
+// ink: rings of grey over the print, with the print darker where they
+// cross.
+func ring(d2, w int) bool {
+	r := int(math.Sqrt(float64(d2)))
+	return r < w/8 && r > w/10 || r < w/12 && r > w/12-6
+}
+
+func greyStamped(img *image.RGBA) *image.Gray {
+	b := img.Bounds()
+	g := image.NewGray(b)
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			v := img.Pix[y*img.Stride+4*x]
+			if dx, dy := x-3*b.Dx()/4, y-3*b.Dy()/4; ring(dx*dx+dy*dy, b.Dx()) && v > 100 {
+				v = 115
+			}
+			g.Pix[y*g.Stride+x] = v
+		}
+	}
+	return g
+}
+
 func pngFile(t *testing.T, img image.Image, name string) string {
 	return write(t, name, encode(t, func(b *bytes.Buffer) error { return png.Encode(b, img) }))
 }
@@ -76,6 +99,7 @@ func TestCompactChoices(t *testing.T) {
 		}
 	}
 	seal := printed(w, h, color.RGBA{250, 248, 240, 255}, true)
+	greySeal := greyStamped(printed(w, h, color.RGBA{240, 240, 240, 255}, false))
 	jpg := write(t, "scan.jpg", encode(t, func(b *bytes.Buffer) error {
 		return jpeg.Encode(b, seal, &jpeg.Options{Quality: 90})
 	}))
@@ -89,6 +113,8 @@ func TestCompactChoices(t *testing.T) {
 		{"colour PNG of black print", pngFile(t, printed(w, h, color.RGBA{250, 250, 250, 255}, false), "black.png"),
 			ChoiceG4, "DeviceGray", nil},
 		{"JPEG at 300 dpi", jpg, ChoiceMRC, "DeviceRGB", seal},
+		// A seal in grey ink over the print keeps its tone (lightInk).
+		{"grey seal over print", pngFile(t, greySeal, "greyseal.png"), ChoiceMRC, "DeviceGray", greySeal},
 		// Not print on paper: mostly mid-tones, which layers would lose.
 		{"photograph PNG", pngFile(t, photo(w, h), "photo.png"), ChoiceJPEG(CompactQuality), "DeviceGray", nil},
 		{"photograph JPEG", write(t, "photo.jpg", encode(t, func(b *bytes.Buffer) error {
@@ -117,6 +143,9 @@ func TestCompactChoices(t *testing.T) {
 				return
 			case ChoiceMRC:
 				checkShows(t, im, tc.shows)
+				if tc.shows == greySeal && len(im.Foreground) != 2 {
+					t.Errorf("%d layers over the paper, want the print's and the light ink's", len(im.Foreground))
+				}
 			}
 			if im.Size() >= len(p.Embed.Data)/2 {
 				t.Errorf("%d bytes, not under half the original's %d", im.Size(), len(p.Embed.Data))

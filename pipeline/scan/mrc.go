@@ -153,9 +153,12 @@ type layers struct {
 	// vivid is the mask of vivid ink: 1 bit per pixel, 1 for ink, rows of
 	// maskStride bytes, the high bit first.
 	vivid []byte
+	// light is the mask of light ink (lightInk), as vivid.
+	light []byte
 	// paper is the paper's colour in cells; printColour the print's, one
-	// pixel; vividColour the vivid ink's in cells (nil: none on the page).
-	paper, printColour, vividColour image.Image
+	// pixel; vividColour the vivid ink's and lightColour the light ink's
+	// in cells (nil: none on the page).
+	paper, printColour, vividColour, lightColour image.Image
 	// mid is the share of pixels between ink and paper.
 	mid float64
 }
@@ -173,7 +176,7 @@ func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
 	if err != nil {
 		return pdf.Image{}, false, err
 	}
-	l := split(lum, c, w, h, dpi)
+	l := split(lum, c, w, h, dpi, dpi/p.DPI)
 	if l.mid > mrcMidShare {
 		return pdf.Image{}, false, nil
 	}
@@ -187,6 +190,15 @@ func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
 	}
 	if err := p.addForeground(&paper, print, l.printColour); err != nil {
 		return pdf.Image{}, false, err
+	}
+	if l.lightColour != nil {
+		light, err := encodeMask(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&l.light[0])), C.int(w), C.int(h)))
+		if err != nil {
+			return pdf.Image{}, false, err
+		}
+		if err := p.addForeground(&paper, light, l.lightColour); err != nil {
+			return pdf.Image{}, false, err
+		}
 	}
 	if l.vividColour != nil {
 		vivid, err := encodeMask(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&l.vivid[0])), C.int(w), C.int(h)))
@@ -291,7 +303,7 @@ func (p *Page) samples(colourPage bool) (lum []byte, c *colour, w, h int, dpi fl
 // into neither layer's colour, so that the paper has no shadow of the
 // print. The paper's colour and the share of mid-tones are taken from one
 // pixel in four, which is plenty for cells of 4 x 4 pixels and more.
-func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
+func split(lum []byte, c *colour, w, h int, dpi, scale float64) *layers {
 	gray := &image.Gray{Pix: lum, Stride: w, Rect: image.Rect(0, 0, w, h)}
 	bg := raster.MeasureBackground(gray, dpi, nil)
 	gain := make([]uint32, len(bg.Level)) // 8.8 fixed point
@@ -345,17 +357,18 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 		}
 	}
 	cell := max(1, int(math.Round(dpi/mrcPaperDPI)))
-	pg, vg := newCells(w, h, cell, comps), newCells(w, h, cell, comps)
+	pg, vg, lg := newCells(w, h, cell, comps), newCells(w, h, cell, comps), newCells(w, h, cell, comps)
+	darkN := make([]uint32, len(lg.n))
 	// The print's colour: the mean of its strokes' cores, darker than
 	// their edges, else of all of it.
-	core, all := newCells(1, 1, 1, comps), newCells(1, 1, 1, comps)
+	core, all, black := newCells(1, 1, 1, comps), newCells(1, 1, 1, comps), newCells(1, 1, 1, comps)
 	cellX := make([]int, w)
 	for x := range cellX {
 		cellX[x] = x / cell
 	}
 	stride := maskStride(w)
 	l := &layers{w: w, h: h, even: make([]byte, w*h), vivid: make([]byte, stride*h)}
-	mid, sampled, vivids := 0, 0, 0
+	mid, vivids := 0, 0
 	blockY = -1
 	for y := range h {
 		evenRow(y)
@@ -366,19 +379,13 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 		if c != nil {
 			crow = c.rgb[3*min(y*c.h/h, c.h-1)*c.w:]
 		}
-		even := y&1 == 0
+		// Every pixel: evened, and taken as vivid ink or print. Paper,
+		// most of the page, costs nothing more.
 		for x, v := range row {
 			f := min(255, (uint32(v)*rowGain[x]+128)>>8)
 			evened[x] = uint8(f)
-			sample := even && x&1 == 0
-			if sample {
-				sampled++
-			}
 			switch {
 			case f >= midTop:
-				if sample && f >= clean {
-					pg.add(cellRow+cellX[x], v, crow, cx, x)
-				}
 			case c != nil && vivid(crow[cx[x]:cx[x]+3]):
 				vividRow[x>>3] |= 0x80 >> (x & 7)
 				evened[x] = 255
@@ -386,25 +393,155 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 				vivids++
 			case f <= ink:
 				if f <= ink/2 {
+					if f <= ink/4 {
+						black.add(0, v, crow, cx, x)
+					}
 					core.add(0, v, crow, cx, x)
+					darkN[cellRow+cellX[x]]++
+				} else {
+					lg.add(cellRow+cellX[x], v, crow, cx, x)
 				}
 				all.add(0, v, crow, cx, x)
-			case sample && f > midBottom:
+			}
+		}
+		if y&1 != 0 {
+			continue
+		}
+		// One pixel in four: the paper's colour, and the mid-tones.
+		for x := 0; x < w; x += 2 {
+			v := row[x]
+			f := min(255, (uint32(v)*rowGain[x]+128)>>8)
+			switch {
+			case f >= midTop:
+				if f >= clean {
+					pg.add(cellRow+cellX[x], v, crow, cx, x)
+				}
+			case f > midBottom && f > ink && (c == nil || !vivid(crow[cx[x]:cx[x]+3])):
 				mid++
 			}
 		}
 	}
+	sampled := ((h + 1) / 2) * ((w + 1) / 2)
 	l.ink = uint8(ink)
 	l.mid = float64(mid) / float64(max(1, sampled))
 	l.paper = pg.image(255, true)
-	if core.n[0] == 0 {
+	switch {
+	case black.n[0] > core.n[0]/4:
+		core = black
+	case core.n[0] == 0:
 		core = all
 	}
 	l.printColour = core.image(0, false)
 	if vivids > 0 {
 		l.vividColour = vg.image(0, false)
 	}
+	if ink > 0 {
+		l.lightInk(lg, darkN, cell, scale, uint8(ink/2), uint8(ink))
+	}
 	return l
+}
+
+// lightInk moves the print of light ink, where there is some, to a layer
+// of its own. Print is mostly one ink, painted in one colour, but not all
+// of it: a seal in grey, a faint stamp, pencil are lighter than the type,
+// and painted as dark as it they run into the letters they cross (a grey
+// seal's star over "PHÓ CHỦ TỊCH" lost OCR of the compact copy that line).
+// Light ink is print between half the threshold and the threshold
+// (evened); lg counted it in each cell, with its colour, and darkN the
+// darker print. Type's soft edges are that light too, but lie beside its
+// strokes' cores: a cell is of light ink when it holds no darker print
+// and a quarter of it is light ink further than r from any (2 of the
+// scan's pixels, as the page is split at scale times its resolution: a
+// scan's blur is its own, whatever it is enlarged to), and
+// so is a cell a quarter covered with light ink up to lightRings cells
+// from such a cell (a seal's ink between the letters it crosses). Every
+// light pixel of those cells moves.
+// lightRings is how far, in cells (2 mm), light ink is followed from
+// where it lies clear of print.
+const lightRings = 6
+
+func (l *layers) lightInk(lg *cells, darkN []uint32, cell int, scale float64, dark, ink uint8) {
+	area := cell * cell
+	need := (area + 3) / 4
+	r := max(2, int(math.Round(2*scale)))
+	// far reports whether the light pixel at x, y has no darker print
+	// within r.
+	far := func(x, y int) bool {
+		for ny := max(0, y-r); ny <= min(l.h-1, y+r); ny++ {
+			row := l.even[ny*l.w : (ny+1)*l.w]
+			for nx := max(0, x-r); nx <= min(l.w-1, x+r); nx++ {
+				if row[nx] <= dark {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	region := make([]bool, len(lg.n))
+	var seeds []int
+	for k, n := range lg.n {
+		if int(n) < need || darkN[k] > 0 {
+			continue
+		}
+		cx, cy := (k%lg.w)*cell, (k/lg.w)*cell
+		found, left := 0, int(n)
+	cell:
+		for y := cy; y < min(cy+cell, l.h); y++ {
+			row := l.even[y*l.w : (y+1)*l.w]
+			for x := cx; x < min(cx+cell, l.w); x++ {
+				if f := row[x]; f <= dark || f > ink {
+					continue
+				}
+				if far(x, y) {
+					found++
+				}
+				if left--; found >= need || found+left < need {
+					break cell
+				}
+			}
+		}
+		if found >= need {
+			region[k] = true
+			seeds = append(seeds, k)
+		}
+	}
+	if len(seeds) == 0 {
+		return
+	}
+	for range lightRings {
+		var ring []int
+		for _, k := range seeds {
+			x, y := k%lg.w, k/lg.w
+			for ny := max(0, y-1); ny <= min(lg.h-1, y+1); ny++ {
+				for nx := max(0, x-1); nx <= min(lg.w-1, x+1); nx++ {
+					if n := ny*lg.w + nx; !region[n] && int(lg.n[n]) >= need {
+						region[n] = true
+						ring = append(ring, n)
+					}
+				}
+			}
+		}
+		seeds = ring
+	}
+	stride := maskStride(l.w)
+	l.light = make([]byte, stride*l.h)
+	for k, in := range region {
+		if !in {
+			lg.n[k] = 0 // not this layer's colour
+			continue
+		}
+		cx, cy := (k%lg.w)*cell, (k/lg.w)*cell
+		for y := cy; y < min(cy+cell, l.h); y++ {
+			row := l.even[y*l.w : (y+1)*l.w]
+			for x := cx; x < min(cx+cell, l.w); x++ {
+				if f := row[x]; f > dark && f <= ink {
+					l.light[y*stride+x>>3] |= 0x80 >> (x & 7)
+					row[x] = 255 // no longer print
+				}
+			}
+		}
+	}
+	l.lightColour = lg.image(0, false)
 }
 
 // vividInk is the spread between an RGB pixel's largest and smallest

@@ -54,7 +54,7 @@ func TestCompactFixtures(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				mid := split(lum, c, w, h, dpi).mid
+				mid := split(lum, c, w, h, dpi, dpi/p.DPI).mid
 				total += im.Size()
 				orig += len(p.Embed.Data)
 				elapsed += took

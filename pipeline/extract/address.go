@@ -10,8 +10,8 @@ import (
 
 // Addresses are normalised in their closed vocabulary only: the words
 // that name administrative units ("phường", "huyện", "thành phố" ...), the
-// provinces, the districts (places.go) and the family names streets are
-// named after, written as the register writes them when OCR misread their
+// provinces, the districts and the streets best known (places.go),
+// written as the register writes them when OCR misread their
 // tone marks ("huyên" → "huyện", "Hà Nôi" → "Hà Nội", "quận Câu Giấy" →
 // "quận Cầu Giấy", "đường Đỉnh Tiên Hoàng" → "đường Đinh Tiên Hoàng").
 // Ward names and the rest of a street's name are an open list and stay as
@@ -40,11 +40,11 @@ var provinceNames = []string{"An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang"
 // normalizeAddress writes an address's unit words and its province as
 // the register spells them, restores the tone of syllables that cannot
 // lack one (stopTone), and drops the stray full stops OCR leaves inside
-// it.
+// it, between words and inside them (unglue).
 func normalizeAddress(s string) string {
 	parts := strings.Split(s, ",")
 	for i, p := range parts {
-		words := strings.Fields(p)
+		words := strings.Fields(unglue(p))
 		for j, w := range words {
 			if len(w) > 1 && strings.HasSuffix(w, ".") {
 				w = strings.TrimSuffix(w, ".")
@@ -59,7 +59,7 @@ func normalizeAddress(s string) string {
 		}
 		for k := range words {
 			if f := fold(words[k]); (f == "duong" || f == "pho") && (k == 0 || fold(words[k-1]) != "thanh") {
-				streetFamily(words, k+1)
+				streetName(words, k+1)
 			}
 		}
 		// The province: the last part, after "tỉnh" or "thành phố", or
@@ -82,6 +82,18 @@ func normalizeAddress(s string) string {
 		parts[i] = lead + strings.Join(words, " ")
 	}
 	return norm.NFC.String(strings.Join(parts, ","))
+}
+
+// unglue parts words OCR glued with a speck read as a full stop between
+// two letters ("Trần.Thái Tông", "Thủ Dầu.Một"): no address word holds one.
+func unglue(s string) string {
+	r := []rune(s)
+	for i := 1; i+1 < len(r); i++ {
+		if r[i] == '.' && unicode.IsLetter(r[i-1]) && unicode.IsLetter(r[i+1]) {
+			r[i] = ' '
+		}
+	}
+	return string(r)
 }
 
 // cityNames are the cities run by the centre, provinces of their own.

@@ -536,22 +536,23 @@ func TestNameTones(t *testing.T) {
 	}
 }
 
-// TestPlaceTones: a district named after its unit word, and the family
-// name a street is named after, misread by their tone marks alone, are
-// mended to the one place or family name they can be; the raw reading is
-// kept beside them, and names of their own, streets named otherwise and
-// ward names stay as read.
+// TestPlaceTones: a district named after its unit word, and a street's
+// name, misread by their tone marks alone, are mended to the one district
+// or street they can be; streets and districts of no list, and ward
+// names, stay as read.
 func TestPlaceTones(t *testing.T) {
 	for raw, want := range map[string]string{
-		"Số 51/13 phố Trân Thái Tông, phường Dịch Vọng Hậu, quận Câu Giấy, thành phố Hà Nội": "Số 51/13 phố Trần Thái Tông, phường Dịch Vọng Hậu, quận Cầu Giấy, thành phố Hà Nội",
-		"Ấp Cây Sộp, xã Tân Thạnh Đông, huyện Củ Chỉ, Thành phố Hồ Chí Minh":                 "Ấp Cây Sộp, xã Tân Thạnh Đông, huyện Củ Chi, Thành phố Hồ Chí Minh",
-		"Tổ 29, số 117 đường Đỉnh Tiên Hoàng, phường Tân Định, Thành phố Hồ Chí Minh":        "Tổ 29, số 117 đường Đinh Tiên Hoàng, phường Tân Định, Thành phố Hồ Chí Minh",
-		"Số 24 ngõ 14 phố Đình Bảng, phường Đình Bảng, thành phố Từ Sơn, tỉnh Bắc Ninh":      "Số 24 ngõ 14 phố Đình Bảng, phường Đình Bảng, thành phố Từ Sơn, tỉnh Bắc Ninh",
-		"Số 51 đường Hai Bà Trưng, phường Bến Nghé, quận 1, thành phố Hồ Chí Minh":           "Số 51 đường Hai Bà Trưng, phường Bến Nghé, quận 1, thành phố Hồ Chí Minh",
-		"thôn Đông, xã Cầu Giây, huyện Vân Hồ, tỉnh Sơn La":                                  "thôn Đông, xã Cầu Giây, huyện Vân Hồ, tỉnh Sơn La", // a ward, and a district not listed
-		"Số 3 đường Trần Phú, phường Ba Đình, thành phố Bùôn Ma Thuột, tỉnh Đắk Lắk":         "Số 3 đường Trần Phú, phường Ba Đình, thành phố Buôn Ma Thuột, tỉnh Đắk Lắk",
-		"Số 3 đường Trần Phú, phường Ba Đình, thành phố Buôn Ma Thuậc, tỉnh Đắk Lắk":         "Số 3 đường Trần Phú, phường Ba Đình, thành phố Buôn Ma Thuậc, tỉnh Đắk Lắk", // a letter, not a mark
-		"Số 3 đường Trần Phú, phường Tân Lợi, thành phố Buôn Ma Thuốt, tỉnh Đắk Lắk":         "Số 3 đường Trần Phú, phường Tân Lợi, thành phố Buôn Ma Thuột, tỉnh Đắk Lắk",
+		"Số 51/13 phố Trân Thái Tông, phường Dịch Vọng Hậu, quận Câu Giấy, thành phố Hà Nội":        "Số 51/13 phố Trần Thái Tông, phường Dịch Vọng Hậu, quận Cầu Giấy, thành phố Hà Nội",
+		"Ấp Cây Sộp, xã Tân Thạnh Đông, huyện Củ Chỉ, Thành phố Hồ Chí Minh":                        "Ấp Cây Sộp, xã Tân Thạnh Đông, huyện Củ Chi, Thành phố Hồ Chí Minh",
+		"Tổ 29, số 117 đường Đỉnh Tiên Hoàng, phường Tân Định, Thành phố Hồ Chí Minh":               "Tổ 29, số 117 đường Đinh Tiên Hoàng, phường Tân Định, Thành phố Hồ Chí Minh",
+		"Số 24 ngõ 14 phố Đình Bảng, phường Đình Bảng, thành phố Từ Sơn, tỉnh Bắc Ninh":             "Số 24 ngõ 14 phố Đình Bảng, phường Đình Bảng, thành phố Từ Sơn, tỉnh Bắc Ninh",
+		"Số 51 đường Hai Bà Trưng, phường Bến Nghé, quận 1, thành phố Hồ Chí Minh":                  "Số 51 đường Hai Bà Trưng, phường Bến Nghé, quận 1, thành phố Hồ Chí Minh",
+		"Tổ 12, số 13 phố Quán Thánh, phường Ba Đình, thành phố Hà Nội":                             "Tổ 12, số 13 phố Quán Thánh, phường Ba Đình, thành phố Hà Nội",
+		"Số 5 ngõ 125 phố Trần.Thái Tông, phường Phú Cường, thành phố Thủ Dầu.Một, tỉnh Bình Dương": "Số 5 ngõ 125 phố Trần Thái Tông, phường Phú Cường, thành phố Thủ Dầu Một, tỉnh Bình Dương",
+		"thôn Đông, xã Cầu Giây, huyện Vân Hồ, tỉnh Sơn La":                                         "thôn Đông, xã Cầu Giây, huyện Vân Hồ, tỉnh Sơn La", // a ward, and a district not listed
+		"Số 3 đường Trần Phú, phường Ba Đình, thành phố Bùôn Ma Thuột, tỉnh Đắk Lắk":                "Số 3 đường Trần Phú, phường Ba Đình, thành phố Buôn Ma Thuột, tỉnh Đắk Lắk",
+		"Số 3 đường Trần Phú, phường Ba Đình, thành phố Buôn Ma Thuậc, tỉnh Đắk Lắk":                "Số 3 đường Trần Phú, phường Ba Đình, thành phố Buôn Ma Thuậc, tỉnh Đắk Lắk", // a letter, not a mark
+		"Số 3 đường Trần Phú, phường Tân Lợi, thành phố Buôn Ma Thuốt, tỉnh Đắk Lắk":                "Số 3 đường Trần Phú, phường Tân Lợi, thành phố Buôn Ma Thuột, tỉnh Đắk Lắk",
 	} {
 		if got := normalizeAddress(raw); got != want {
 			t.Errorf("normalizeAddress(%q)\n = %q\nwant %q", raw, got, want)

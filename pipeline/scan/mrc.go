@@ -361,7 +361,7 @@ func split(lum []byte, c *colour, w, h int, dpi, scale float64) *layers {
 	darkN := make([]uint32, len(lg.n))
 	// The print's colour: the mean of its strokes' cores, darker than
 	// their edges, else of all of it.
-	core, all, black := newCells(1, 1, 1, comps), newCells(1, 1, 1, comps), newCells(1, 1, 1, comps)
+	core, all := newCells(1, 1, 1, comps), newCells(1, 1, 1, comps)
 	cellX := make([]int, w)
 	for x := range cellX {
 		cellX[x] = x / cell
@@ -393,9 +393,6 @@ func split(lum []byte, c *colour, w, h int, dpi, scale float64) *layers {
 				vivids++
 			case f <= ink:
 				if f <= ink/2 {
-					if f <= ink/4 {
-						black.add(0, v, crow, cx, x)
-					}
 					core.add(0, v, crow, cx, x)
 					darkN[cellRow+cellX[x]]++
 				} else {
@@ -425,10 +422,7 @@ func split(lum []byte, c *colour, w, h int, dpi, scale float64) *layers {
 	l.ink = uint8(ink)
 	l.mid = float64(mid) / float64(max(1, sampled))
 	l.paper = pg.image(255, true)
-	switch {
-	case black.n[0] > core.n[0]/4:
-		core = black
-	case core.n[0] == 0:
+	if core.n[0] == 0 {
 		core = all
 	}
 	l.printColour = core.image(0, false)
@@ -456,9 +450,9 @@ func split(lum []byte, c *colour, w, h int, dpi, scale float64) *layers {
 // so is a cell a quarter covered with light ink up to lightRings cells
 // from such a cell (a seal's ink between the letters it crosses). Every
 // light pixel of those cells moves.
-// lightRings is how far, in cells (2 mm), light ink is followed from
+// lightRings is how far, in cells (0.34 mm), light ink is followed from
 // where it lies clear of print.
-const lightRings = 6
+const lightRings = 1
 
 func (l *layers) lightInk(lg *cells, darkN []uint32, cell int, scale float64, dark, ink uint8) {
 	area := cell * cell

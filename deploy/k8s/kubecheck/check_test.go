@@ -53,7 +53,7 @@ func TestMistakesFound(t *testing.T) {
 	}{
 		{"unknown field", "worker.yaml", "terminationGracePeriodSeconds: 90", "terminationGracePeriod: 90", `unknown field "spec.template.spec.terminationGracePeriod"`},
 		{"wrong type", "serve.yaml", "replicas: 2", "replicas: two", "replicas"},
-		{"bad quantity", "worker.yaml", "memory: 512Mi", "memory: 512MB", "quantities must match"},
+		{"bad quantity", "worker.yaml", "memory: 1Gi", "memory: 1GB", "quantities must match"},
 		{"duplicate key", "config.yaml", "SOHOA_STORAGE: s3", "SOHOA_STORAGE: s3\n  SOHOA_STORAGE: local", "already set in map"},
 		{"unknown kind", "networkpolicy.yaml", "kind: NetworkPolicy", "kind: NetworkPolicie", "a kind kubecheck does not know"},
 		{"selector misses its template", "serve.yaml", "      app.kubernetes.io/component: serve\n  strategy:", "      app.kubernetes.io/component: api\n  strategy:", "does not select the template's labels"},
@@ -61,7 +61,7 @@ func TestMistakesFound(t *testing.T) {
 		{"probe on an unnamed port", "serve.yaml", "path: /readyz\n              port: http", "path: /readyz\n              port: metrics", `port "metrics" is not one of the container's named ports`},
 		{"missing ConfigMap", "worker.yaml", "configMapRef:\n                name: sohoa", "configMapRef:\n                name: sohoa-config", `no ConfigMap "sohoa-config"`},
 		{"no memory limit", "serve.yaml", "limits:\n              memory: 2Gi", "limits:\n              cpu: \"1\"", "no memory limit"},
-		{"request above limit", "worker.yaml", "cpu: \"2\"\n              memory: 512Mi", "cpu: \"4\"\n              memory: 512Mi", "cpu request 4 above its limit 2"},
+		{"request above limit", "worker.yaml", "cpu: \"2\"\n              memory: 1Gi", "cpu: \"4\"\n              memory: 1Gi", "cpu request 4 above its limit 2"},
 		{"PDB selects nothing", "worker.yaml", "maxUnavailable: 1\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: sohoa", "maxUnavailable: 1\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: sohoa-x", "selects the pods of no Deployment"},
 		{"scale target missing", "worker.yaml", "scaleTargetRef:\n    name: sohoa-worker", "scaleTargetRef:\n    name: sohoa-workers", `no Deployment "sohoa-workers"`},
 		{"unknown ScaledObject field", "worker.yaml", "pollingInterval: 15", "pollInterval: 15", `unknown field "spec.pollInterval"`},

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"slices"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -67,24 +68,19 @@ func splitNames(s string) []string {
 
 // districtByToneless maps a district name without its tone marks, in
 // lower case, to the names it could be.
-var districtByToneless = func() map[string][]string {
+var districtByToneless = placeIndex(districtNames)
+
+// placeIndex maps each of names without its tone marks, in lower case, to
+// the names it could be, as written.
+func placeIndex(names []string) map[string][]string {
 	m := map[string][]string{}
-	for _, n := range districtNames {
+	for _, n := range names {
 		k := strings.ToLower(toneless(n))
-		if !containsString(m[k], n) {
+		if !slices.Contains(m[k], n) {
 			m[k] = append(m[k], n)
 		}
 	}
 	return m
-}()
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // districtName is the district that name, read after a district-level
@@ -144,16 +140,7 @@ Nguyễn Hoàng; Lê Trung Nghĩa; Trần Văn Ơn; Phan Đình Phùng; Hoàng H
 
 // streetByToneless maps a street name without its tone marks, in lower
 // case, to the names it could be.
-var streetByToneless = func() map[string][]string {
-	m := map[string][]string{}
-	for _, n := range streetNames {
-		k := strings.ToLower(toneless(n))
-		if !containsString(m[k], n) {
-			m[k] = append(m[k], n)
-		}
-	}
-	return m
-}()
+var streetByToneless = placeIndex(streetNames)
 
 // streetName writes words[at:], a street's name, as streetNames does when
 // they are one of its names with tone marks misread (keeping the case of

@@ -101,7 +101,7 @@ func FindInk(g *image.Gray, dpi float64) *Ink {
 			hist[v]++
 		}
 	}
-	t, inkMean, paperMean := otsu(&hist)
+	t, inkMean, paperMean := Otsu(&hist)
 	k.Contrast = paperMean - inkMean
 	k.Threshold = uint8(t)
 	if k.Contrast < MinInkContrast {
@@ -133,9 +133,9 @@ func FindInk(g *image.Gray, dpi float64) *Ink {
 	return k
 }
 
-// otsu returns the threshold maximising between-class variance and the mean
+// Otsu returns the threshold maximising between-class variance and the mean
 // gray level of each class.
-func otsu(hist *[256]int) (t int, lowMean, highMean float64) {
+func Otsu(hist *[256]int) (t int, lowMean, highMean float64) {
 	var total, sum float64
 	for v, n := range hist {
 		total += float64(n)

@@ -26,7 +26,7 @@ func Bleed(g *image.Gray) (share float64, level uint8) {
 			hist[v]++
 		}
 	}
-	t, _, paperMean := otsu(&hist)
+	t, _, paperMean := Otsu(&hist)
 	black := int(blackLevel(&hist, t))
 	paper := int(paperMean)
 	span := paper - black

@@ -119,7 +119,7 @@ func BlackLevel(g *image.Gray) uint8 {
 			hist[v]++
 		}
 	}
-	t, _, _ := otsu(&hist)
+	t, _, _ := Otsu(&hist)
 	return blackLevel(&hist, t)
 }
 

@@ -31,7 +31,7 @@ func BlurSigma(g *image.Gray) (sigma float64, edges int) {
 			hist[v]++
 		}
 	}
-	t, _, _ := otsu(&hist)
+	t, _, _ := Otsu(&hist)
 	black, paper := float64(blackLevel(&hist, t)), 0.0
 	n, s := 0, 0
 	for v := t + 1; v < 256; v++ {

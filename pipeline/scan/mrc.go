@@ -184,28 +184,25 @@ func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
 	if err != nil {
 		return pdf.Image{}, false, err
 	}
-	print, err := encodeMask(C.mask_under((*C.l_uint8)(unsafe.Pointer(&l.even[0])), C.int(w), C.int(h), C.int(l.ink)+1))
-	if err != nil {
+	// The print, then light and vivid ink over it where the page has them.
+	add := func(mask *C.PIX, colour image.Image) error {
+		m, err := encodeMask(mask)
+		if err != nil {
+			return err
+		}
+		return p.addForeground(&paper, m, colour)
+	}
+	if err := add(C.mask_under((*C.l_uint8)(unsafe.Pointer(&l.even[0])), C.int(w), C.int(h), C.int(l.ink)+1), l.printColour); err != nil {
 		return pdf.Image{}, false, err
 	}
-	if err := p.addForeground(&paper, print, l.printColour); err != nil {
-		return pdf.Image{}, false, err
-	}
-	if l.lightColour != nil {
-		light, err := encodeMask(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&l.light[0])), C.int(w), C.int(h)))
-		if err != nil {
-			return pdf.Image{}, false, err
+	for _, ink := range []struct {
+		bits   []byte
+		colour image.Image
+	}{{l.light, l.lightColour}, {l.vivid, l.vividColour}} {
+		if ink.colour == nil {
+			continue
 		}
-		if err := p.addForeground(&paper, light, l.lightColour); err != nil {
-			return pdf.Image{}, false, err
-		}
-	}
-	if l.vividColour != nil {
-		vivid, err := encodeMask(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&l.vivid[0])), C.int(w), C.int(h)))
-		if err != nil {
-			return pdf.Image{}, false, err
-		}
-		if err := p.addForeground(&paper, vivid, l.vividColour); err != nil {
+		if err := add(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&ink.bits[0])), C.int(w), C.int(h)), ink.colour); err != nil {
 			return pdf.Image{}, false, err
 		}
 	}
@@ -334,7 +331,11 @@ func split(lum []byte, c *colour, w, h int, dpi, scale float64) *layers {
 			hist[min(255, (uint32(row[x])*rowGain[x]+128)>>8)]++
 		}
 	}
-	level, contrast := otsuLevel(&hist)
+	level, inkMean, paperMean := raster.Otsu(&hist)
+	contrast := paperMean - inkMean
+	if contrast == 0 {
+		level = 127 // one tone: no split
+	}
 	ink := uint32(level)
 	if contrast < raster.MinInkContrast {
 		// No ink: Otsu's split of paper and its noise, or of a
@@ -547,33 +548,6 @@ const vividInk = 64
 
 func vivid(c []byte) bool {
 	return int(max(c[0], c[1], c[2]))-int(min(c[0], c[1], c[2])) >= vividInk
-}
-
-// otsuLevel is the threshold that best splits the histogram in two
-// (Otsu's): the last level of the darker class; with the difference of
-// the two classes' means.
-func otsuLevel(hist *[256]int) (t int, contrast float64) {
-	var total, sum float64
-	for v, n := range hist {
-		total += float64(n)
-		sum += float64(v * n)
-	}
-	var best float64
-	t = 127
-	var n0, s0 float64
-	for v := range 255 {
-		n0 += float64(hist[v])
-		s0 += float64(v * hist[v])
-		n1 := total - n0
-		if n0 == 0 || n1 == 0 {
-			continue
-		}
-		m0, m1 := s0/n0, (sum-s0)/n1
-		if b := n0 * n1 * (m0 - m1) * (m0 - m1); b > best {
-			best, t, contrast = b, v, m1-m0
-		}
-	}
-	return t, contrast
 }
 
 // cells accumulates a layer's colour over square cells of pixels.

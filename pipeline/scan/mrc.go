@@ -13,10 +13,9 @@ package scan
 // #include <string.h>
 // #include <leptonica/allheaders.h>
 //
-// // pix_scale scales pix by f: shrinking averages, enlarging
-// // interpolates linearly. It takes pix.
-// static PIX *pix_scale(PIX *pix, float f) {
-//     PIX *s = f < 1 ? pixScaleAreaMap(pix, f, f) : pixScaleGrayLI(pix, f, f);
+// // pix_shrink scales pix down by f, averaging. It takes pix.
+// static PIX *pix_shrink(PIX *pix, float f) {
+//     PIX *s = pixScaleAreaMap(pix, f, f);
 //     pixDestroy(&pix);
 //     return s;
 // }
@@ -70,24 +69,29 @@ package scan
 //
 // // bits_pix makes a 1-bit pix of h rows of wpl 32-bit words (bytes in
 // // order, the first pixel in the high bit, 1 for ink).
-// static PIX *bits_pix(const l_uint8 *bits, int w, int h) {
+// // It is enlarged up times (1 or 2) by repeating pixels.
+// static PIX *bits_pix(const l_uint8 *bits, int w, int h, int up) {
 //     PIX *pix = pixCreate(w, h, 1);
 //     if (!pix) return NULL;
 //     memcpy(pixGetData(pix), bits, (size_t)h * pixGetWpl(pix) * 4);
 //     pixEndianByteSwap(pix); // words hold bytes big-endian
-//     return pix;
+//     if (up == 1) return pix;
+//     PIX *big = pixExpandBinaryReplicate(pix, up, up);
+//     pixDestroy(&pix);
+//     return big;
 // }
 //
 // // mask_under makes the 1-bit mask of the pixels of g (w x h bytes)
-// // under thresh.
-// static PIX *mask_under(const l_uint8 *g, int w, int h, int thresh) {
+// // under thresh; with up 2, of g enlarged twice, interpolated
+// // linearly, in one pass that never holds the enlarged grey.
+// static PIX *mask_under(const l_uint8 *g, int w, int h, int thresh, int up) {
 //     PIX *pix = pixCreate(w, h, 8);
 //     if (!pix) return NULL;
 //     l_uint32 *data = pixGetData(pix);
 //     l_int32 wpl = pixGetWpl(pix);
 //     for (int y = 0; y < h; y++) memcpy(data + (size_t)y * wpl, g + (size_t)y * w, w);
 //     pixEndianByteSwap(pix);
-//     PIX *m = pixThresholdToBinary(pix, thresh);
+//     PIX *m = up == 2 ? pixScaleGray2xLIThresh(pix, thresh) : pixThresholdToBinary(pix, thresh);
 //     pixDestroy(&pix);
 //     return m;
 // }
@@ -172,11 +176,11 @@ func maskStride(w int) int { return (w + 31) / 32 * 4 }
 // returns ok false, with no error, for a page that is not print on paper
 // (mrcMidShare).
 func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
-	lum, c, w, h, dpi, err := p.samples(colour)
+	lum, c, w, h, dpi, up, err := p.samples(colour)
 	if err != nil {
 		return pdf.Image{}, false, err
 	}
-	l := split(lum, c, w, h, dpi, dpi/p.DPI)
+	l := split(lum, c, w, h, dpi)
 	if l.mid > mrcMidShare {
 		return pdf.Image{}, false, nil
 	}
@@ -192,7 +196,7 @@ func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
 		}
 		return p.addForeground(&paper, m, colour)
 	}
-	if err := add(C.mask_under((*C.l_uint8)(unsafe.Pointer(&l.even[0])), C.int(w), C.int(h), C.int(l.ink)+1), l.printColour); err != nil {
+	if err := add(C.mask_under((*C.l_uint8)(unsafe.Pointer(&l.even[0])), C.int(w), C.int(h), C.int(l.ink)+1, C.int(up)), l.printColour); err != nil {
 		return pdf.Image{}, false, err
 	}
 	for _, ink := range []struct {
@@ -202,7 +206,7 @@ func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
 		if ink.colour == nil {
 			continue
 		}
-		if err := add(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&ink.bits[0])), C.int(w), C.int(h)), ink.colour); err != nil {
+		if err := add(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&ink.bits[0])), C.int(w), C.int(h), C.int(up)), ink.colour); err != nil {
 			return pdf.Image{}, false, err
 		}
 	}
@@ -228,35 +232,38 @@ type colour struct {
 	w, h int
 }
 
-// mrcFineDPI is the resolution below which a page is split at twice its
-// scan's, interpolated: at 200 dpi a tone mark is a few pixels, and a
-// mask on the scan's own grid breaks them (OCR of the layers of the
+// mrcFineDPI is the resolution below which a page's masks are made at
+// twice its scan's, interpolated: at 200 dpi a tone mark is a few pixels,
+// and a mask on the scan's own grid breaks them (OCR of the layers of the
 // fixtures' 200-dpi pages read them with a CER of 0.013, against 0.005
 // from the originals and from a mask at 400 dpi). At 300 dpi a mask at
-// 600 dpi read no better (fixtures' CER 0.0119 against 0.0086).
+// 600 dpi read no better (fixtures' CER 0.0119 against 0.0086). Only the
+// print's threshold is taken at twice the resolution: the split itself,
+// the light and the layers' colours, is measured on the scan's grid, a
+// quarter of the pixels (the split at 400 dpi was a fifth of the hard
+// set's CPU time).
 const mrcFineDPI = 250
 
-// samples returns the page's luminance, at CompactDPI at most (at twice
-// the scan's resolution under mrcFineDPI), with its size and resolution,
-// and for a colour page its colour.
-func (p *Page) samples(colourPage bool) (lum []byte, c *colour, w, h int, dpi float64, err error) {
-	w, h, dpi = p.Gray.Rect.Dx(), p.Gray.Rect.Dy(), p.DPI
-	if p.DPI <= CompactDPI*1.02 && p.DPI >= mrcFineDPI {
+// samples returns the page's luminance, at CompactDPI at most, with its
+// size and resolution, the factor its masks are to be enlarged by (2
+// under mrcFineDPI, else 1), and for a colour page its colour.
+func (p *Page) samples(colourPage bool) (lum []byte, c *colour, w, h int, dpi float64, up int, err error) {
+	w, h, dpi, up = p.Gray.Rect.Dx(), p.Gray.Rect.Dy(), p.DPI, 1
+	if p.DPI < mrcFineDPI {
+		up = 2
+	}
+	if p.DPI <= CompactDPI*1.02 {
 		lum = make([]byte, w*h)
 		for y := range h {
 			copy(lum[y*w:(y+1)*w], p.Gray.Pix[y*p.Gray.Stride:])
 		}
 	} else {
-		f := 2.0
-		if p.DPI > CompactDPI*1.02 {
-			f = CompactDPI / p.DPI
-		}
 		pix := grayPix(p.Gray)
 		if pix != nil {
-			pix = C.pix_scale(pix, C.float(f))
+			pix = C.pix_shrink(pix, C.float(CompactDPI/p.DPI))
 		}
 		if pix == nil {
-			return nil, nil, 0, 0, 0, fmt.Errorf("compact page %d: no memory for %dx%d px", p.Number, w, h)
+			return nil, nil, 0, 0, 0, 0, fmt.Errorf("compact page %d: no memory for %dx%d px", p.Number, w, h)
 		}
 		ow := int(C.pixGetWidth(pix))
 		dpi *= float64(ow) / float64(w)
@@ -266,7 +273,7 @@ func (p *Page) samples(colourPage bool) (lum []byte, c *colour, w, h int, dpi fl
 		C.pixDestroy(&pix)
 	}
 	if !colourPage {
-		return lum, nil, w, h, dpi, nil
+		return lum, nil, w, h, dpi, up, nil
 	}
 	var pix *C.PIX
 	if e := p.Embed; e.Filter == "DCTDecode" {
@@ -283,13 +290,13 @@ func (p *Page) samples(colourPage bool) (lum []byte, c *colour, w, h int, dpi fl
 	}
 	if err != nil {
 		C.pixDestroy(&pix)
-		return nil, nil, 0, 0, 0, fmt.Errorf("compact page %d: %w", p.Number, err)
+		return nil, nil, 0, 0, 0, 0, fmt.Errorf("compact page %d: %w", p.Number, err)
 	}
 	defer C.pixDestroy(&pix)
 	c = &colour{w: int(C.pixGetWidth(pix)), h: int(C.pixGetHeight(pix))}
 	c.rgb = make([]byte, 3*c.w*c.h)
 	C.pix_samples(pix, (*C.l_uint8)(unsafe.Pointer(&c.rgb[0])))
-	return lum, c, w, h, dpi, nil
+	return lum, c, w, h, dpi, up, nil
 }
 
 // split thresholds the page against its paper (with vivid colour as ink):
@@ -300,7 +307,7 @@ func (p *Page) samples(colourPage bool) (lum []byte, c *colour, w, h int, dpi fl
 // into neither layer's colour, so that the paper has no shadow of the
 // print. The paper's colour and the share of mid-tones are taken from one
 // pixel in four, which is plenty for cells of 4 x 4 pixels and more.
-func split(lum []byte, c *colour, w, h int, dpi, scale float64) *layers {
+func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 	gray := &image.Gray{Pix: lum, Stride: w, Rect: image.Rect(0, 0, w, h)}
 	bg := raster.MeasureBackground(gray, dpi, nil)
 	gain := make([]uint32, len(bg.Level)) // 8.8 fixed point
@@ -431,7 +438,7 @@ func split(lum []byte, c *colour, w, h int, dpi, scale float64) *layers {
 		l.vividColour = vg.image(0, false)
 	}
 	if ink > 0 {
-		l.lightInk(lg, darkN, cell, scale, uint8(ink/2), uint8(ink))
+		l.lightInk(lg, darkN, cell, uint8(ink/2), uint8(ink))
 	}
 	return l
 }
@@ -445,20 +452,18 @@ func split(lum []byte, c *colour, w, h int, dpi, scale float64) *layers {
 // (evened); lg counted it in each cell, with its colour, and darkN the
 // darker print. Type's soft edges are that light too, but lie beside its
 // strokes' cores: a cell is of light ink when it holds no darker print
-// and a quarter of it is light ink further than r from any (2 of the
-// scan's pixels, as the page is split at scale times its resolution: a
-// scan's blur is its own, whatever it is enlarged to), and
-// so is a cell a quarter covered with light ink up to lightRings cells
+// and a quarter of it is light ink further than r (2 pixels: a scan's
+// blur) from any, and so is a cell a quarter covered with light ink up to lightRings cells
 // from such a cell (a seal's ink between the letters it crosses). Every
 // light pixel of those cells moves.
 // lightRings is how far, in cells (0.34 mm), light ink is followed from
 // where it lies clear of print.
 const lightRings = 1
 
-func (l *layers) lightInk(lg *cells, darkN []uint32, cell int, scale float64, dark, ink uint8) {
+func (l *layers) lightInk(lg *cells, darkN []uint32, cell int, dark, ink uint8) {
 	area := cell * cell
 	need := (area + 3) / 4
-	r := max(2, int(math.Round(2*scale)))
+	const r = 2
 	// far reports whether the light pixel at x, y has no darker print
 	// within r.
 	far := func(x, y int) bool {

@@ -50,11 +50,11 @@ func TestCompactFixtures(t *testing.T) {
 				}
 				took := time.Since(start)
 				colourPage := p.Embed.ColorSpace != "DeviceGray" && hasColour(p.Chroma())
-				lum, c, w, h, dpi, err := p.samples(colourPage)
+				lum, c, w, h, dpi, _, err := p.samples(colourPage)
 				if err != nil {
 					t.Fatal(err)
 				}
-				mid := split(lum, c, w, h, dpi, dpi/p.DPI).mid
+				mid := split(lum, c, w, h, dpi).mid
 				total += im.Size()
 				orig += len(p.Embed.Data)
 				elapsed += took

@@ -22,8 +22,9 @@ const (
 	// originals, so a page-3 result holds a different image; page-5:
 	// lost and poorly read lines read again (the lines step), tone marks
 	// of names mended, and pages of print compacted as layers (mrc);
-	// page-6: light ink (a seal in grey) a layer of its own.
-	pageStageVersion = "page-6"
+	// page-6: light ink (a seal in grey) a layer of its own; page-7: the
+	// layers of a page under 250 dpi measured on its own grid.
+	pageStageVersion = "page-7"
 	// assemble-2: the whole manifest, not only the page reports, is
 	// stored beside the PDF; assemble-3: the metadata stages' result in
 	// it, their summary in the XMP.

@@ -66,12 +66,12 @@ func TestIngestCompactImages(t *testing.T) {
 		cs.CER(), oss.CER(), ci, oi, float64(ci)/float64(oi))
 	// Issue 13 asks for 0.1 point. The layers met it (0.0089 against
 	// 0.0086) until the OCR stage learnt to read lost lines again: that
-	// brings back more from a scan than from its compact copy (a stamp's
-	// lines on household p3: 0.0027 from the original, 0.0248 from the
-	// copy), and the gap is 0.18 point now. The target stands unmet in
-	// README; this holds the copy to within 0.3 point, so that layers
-	// which lose print, or a threshold gone wrong, fail here.
-	const limit = 0.003
+	// brought back more from a scan than from its compact copy (a grey
+	// seal's lines on household p3: 0.0027 from the original, 0.0266
+	// from the copy). Lines over grey ink are now read again with the
+	// grey made paper (lines.go), from either (0.0064 from the copies,
+	// 0.0071 from the originals).
+	const limit = 0.001
 	if d := cs.CER() - oss.CER(); d > limit {
 		t.Errorf("OCR of the compacted images: CER %.4f, %.4f over the originals' %.4f (limit %.3f)", cs.CER(), d, oss.CER(), limit)
 	}

@@ -19,8 +19,10 @@ import (
 // them out (a form's whole second party, where a stamp's remains or dust
 // sat beside them), or cuts a line among a seal's remains into fragments
 // read at confidence 0. Read on its own, as one line, such a line mostly
-// reads as well as its neighbours. Lines read well are not read again, so
-// a clean page pays only for looking.
+// reads as well as its neighbours. A line read with fair confidence is
+// read again too when grey ink lies under it (a seal scanned in grey over
+// the signer's title), with the grey made paper. Lines read well and
+// clear are not read again, so a clean page pays only for looking.
 
 // Which lines are read again, and which second readings are kept.
 const (
@@ -44,12 +46,13 @@ const (
 // LineRereads is the manifest's account of the lines read again.
 type LineRereads struct {
 	Poor     int `json:"poor"`     // poorly read lines read again
-	Improved int `json:"improved"` // of them, read better and replaced
+	Stained  int `json:"stained"`  // lines over grey ink (a seal) read again
+	Improved int `json:"improved"` // of those, read better and replaced
 	Gaps     int `json:"gaps"`     // lines found in ink no word covered
 	Added    int `json:"added"`    // of them, read as text and added
 }
 
-// rereadLines reads again the poor and lost lines of res, the reading of
+// rereadLines reads again the poor, stained and lost lines of res, the reading of
 // the cleaned, upright page g at dpi, whose ink is darker than threshold.
 func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, res *ocr.Result) (LineRereads, error) {
 	var st LineRereads
@@ -60,19 +63,21 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 	budget := maxLineRereads
 	d := int(math.Round(dpi))
 
-	// Poor lines: the same box, read as one line.
+	// Poor and stained lines: the same box, read as one line.
 	lines := res.Lines()
 	var words []ocr.Word
 	for li, line := range lines {
-		if budget == 0 || lineConfidence(line) >= poorLine {
+		box := lineBox(line, lineH)
+		poor := lineConfidence(line) < poorLine
+		if budget == 0 || !poor && !stained(g, threshold, box, lineH, dpi) {
 			words = append(words, line...)
 			continue
 		}
 		budget--
-		st.Poor++
-		box := line[0].Box
-		for _, w := range line[1:] {
-			box = box.Union(w.Box)
+		if poor {
+			st.Poor++
+		} else {
+			st.Stained++
 		}
 		var others []ocr.Word
 		for lj, l := range lines {
@@ -84,7 +89,12 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 		if err != nil {
 			return st, err
 		}
-		if len(again) > 0 && lineConfidence(again) >= lineConfidence(line)+betterBy {
+		// A stained line read with the stain made paper is taken when it
+		// reads surer and as much as Vietnamese: the stain's
+		// garbage was read with fair confidence.
+		better := lineConfidence(again) >= lineConfidence(line)+betterBy ||
+			!poor && lineConfidence(again) > lineConfidence(line) && (!vietnamese(eng) || syllableShare(again) >= syllableShare(line))
+		if len(again) > 0 && better {
 			st.Improved++
 			for i := range again {
 				again[i].Block, again[i].Par, again[i].Line = line[0].Block, line[0].Par, line[0].Line
@@ -124,6 +134,79 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 		res.MeanConfidence = meanConfidence(words)
 	}
 	return st, nil
+}
+
+// lineBox is the box of a line's words, as tall as those of them a line
+// tall when the line has any: a garbled line's fragments (a seal's star read
+// as "@") can be as tall as three lines, and a box that tall read as one
+// line reads as nothing.
+func lineBox(line []ocr.Word, lineH int) image.Rectangle {
+	all := line[0].Box
+	for _, w := range line[1:] {
+		all = all.Union(w.Box)
+	}
+	var band image.Rectangle
+	for _, w := range line {
+		if w.Box.Dy() <= 3*lineH/2 {
+			band = band.Union(w.Box)
+		}
+	}
+	if band.Empty() {
+		return all
+	}
+	// Every word across, a line's height down.
+	return image.Rect(all.Min.X, band.Min.Y, all.Max.X, band.Max.Y)
+}
+
+// stainedShare is the share of a line's box, in light ink clear of its
+// print, from which the line is read again whatever its confidence: a
+// seal scanned in grey lies over the signer's title on every decision,
+// and Tesseract reads the line with the seal's star and ring joined to its
+// letters as garbage it is fairly sure of.
+const stainedShare = 0.01
+
+// stained reports whether light ink clear of print covers stainedShare
+// of box, grown as readPart grows it: ink as light as readPart makes
+// paper, further than a scan's blur from the line's darker print (whose
+// soft edges are as light).
+func stained(g *image.Gray, threshold uint8, box image.Rectangle, lineH int, dpi float64) bool {
+	pad := max(lineH/3, 2)
+	box = image.Rect(box.Min.X-pad, box.Min.Y-pad, box.Max.X+pad, box.Max.Y+pad).Intersect(g.Rect)
+	if box.Empty() {
+		return false
+	}
+	part := g.SubImage(box).(*image.Gray)
+	lift := liftLevel(part, threshold)
+	r := max(2, int(math.Round(dpi/100)))
+	light := 0
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		row := g.Pix[(y-g.Rect.Min.Y)*g.Stride-g.Rect.Min.X:]
+		for x := box.Min.X; x < box.Max.X; x++ {
+			if v := row[x]; v < lift || v >= threshold {
+				continue
+			}
+			near := false
+			for ny := max(box.Min.Y, y-r); ny <= min(box.Max.Y-1, y+r) && !near; ny++ {
+				nrow := g.Pix[(ny-g.Rect.Min.Y)*g.Stride-g.Rect.Min.X:]
+				for nx := max(box.Min.X, x-r); nx <= min(box.Max.X-1, x+r); nx++ {
+					if nrow[nx] < lift {
+						near = true
+						break
+					}
+				}
+			}
+			if !near {
+				light++
+			}
+		}
+	}
+	return float64(light) >= stainedShare*float64(box.Dx()*box.Dy())
+}
+
+// liftLevel is the level from which readPart makes the ink of part paper:
+// halfway between its print's black and the page's threshold.
+func liftLevel(part *image.Gray, threshold uint8) uint8 {
+	return uint8((int(raster.BlackLevel(part)) + int(threshold)) / 2)
 }
 
 // readLine reads the part of g inside box, grown by a third of a line's
@@ -189,8 +272,7 @@ func readPart(eng *ocr.Engine, g *image.Gray, threshold uint8, box image.Rectang
 	// over it or beside it: a seal's remains that dropout only paled, a
 	// stain, show-through. Only ink nearer the print's black than the
 	// paper's white stays.
-	black := raster.BlackLevel(c)
-	lift := uint8((int(black) + int(threshold)) / 2)
+	lift := liftLevel(c, threshold)
 	for i, v := range c.Pix {
 		if v >= lift {
 			c.Pix[i] = 255

@@ -116,6 +116,58 @@ func TestRereadPoorLine(t *testing.T) {
 	}
 }
 
+// TestRereadStainedLine puts a grey seal's disc under the print of one
+// line, as a seal scanned in grey lies over a signer's title, reads the
+// page, and expects the line found stained, read again with the grey made
+// paper, and read as on the clean page.
+func TestRereadStainedLine(t *testing.T) {
+	eng := testEngine(t)
+	g, full := proseReading(t, eng, 14)
+	target := full.Lines()[6]
+	box := target[0].Box
+	for _, w := range target[1:] {
+		box = box.Union(w.Box)
+	}
+	// A disc of grey 100 (light ink: between the print's black and the
+	// threshold 128), under the print: a pixel takes the darker of the two.
+	rad := 3 * box.Dy() / 2
+	cx, cy := box.Min.X+box.Dx()/3, (box.Min.Y+box.Max.Y)/2
+	for y := cy - rad; y <= cy+rad; y++ {
+		for x := cx - rad; x <= cx+rad; x++ {
+			if (x-cx)*(x-cx)+(y-cy)*(y-cy) <= rad*rad && image.Pt(x, y).In(g.Rect) {
+				g.Pix[y*g.Stride+x] = min(g.Pix[y*g.Stride+x], 100)
+			}
+		}
+	}
+	res, err := eng.Recognize(g, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := lineText(target)
+	closest := func(r *ocr.Result) (string, float64) {
+		best, cer := "", 1.0
+		for _, l := range r.Lines() {
+			if c := ocr.Compare(want, lineText(l)).CER(); c < cer {
+				best, cer = lineText(l), c
+			}
+		}
+		return best, cer
+	}
+	before, beforeCER := closest(res)
+	st, err := rereadLines(eng, g, 200, 128, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, afterCER := closest(res)
+	t.Logf("%+v; the stained line read %q (CER %.3f), then %q (CER %.3f)", st, before, beforeCER, after, afterCER)
+	if st.Stained == 0 {
+		t.Fatalf("no line found stained: %+v", st)
+	}
+	if afterCER > 0.05 {
+		t.Errorf("the stained line reads %q after re-reading, want %q (CER %.3f)", after, want, afterCER)
+	}
+}
+
 // TestRereadLeavesGoodReadings: a page read well has no poor lines and no
 // ink without words, and its reading is left as it was.
 func TestRereadLeavesGoodReadings(t *testing.T) {
@@ -126,7 +178,7 @@ func TestRereadLeavesGoodReadings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Improved != 0 || st.Added != 0 || !slices.Equal(res.Words, full.Words) {
+	if st.Stained != 0 || st.Improved != 0 || st.Added != 0 || !slices.Equal(res.Words, full.Words) {
 		t.Errorf("a clean page's reading changed: %+v", st)
 	}
 }

@@ -23,7 +23,8 @@ const (
 	// lost and poorly read lines read again (the lines step), tone marks
 	// of names mended, and pages of print compacted as layers (mrc);
 	// page-6: light ink (a seal in grey) a layer of its own; page-7: the
-	// layers of a page under 250 dpi measured on its own grid.
+	// layers of a page under 250 dpi measured on its own grid, and lines
+	// over grey ink read again.
 	pageStageVersion = "page-7"
 	// assemble-2: the whole manifest, not only the page reports, is
 	// stored beside the PDF; assemble-3: the metadata stages' result in

@@ -71,6 +71,12 @@ func readName(page int, toks []token) *Field {
 		if len(used) > 0 && wideGap(used[len(used)-1], t) {
 			break
 		}
+		if ok && !hasVowel(w) {
+			// No word of a name lacks a vowel: a capitals' abbreviation
+			// after one is the next thing on the line ("SN", sinh năm,
+			// before the year of birth).
+			break
+		}
 		if !ok {
 			if len(used) > 0 && t.conf < nameFloor && utf8.RuneCountInString(strings.Trim(t.text, ".,;:"+quotes)) >= 2 {
 				stop = &toks[i]
@@ -102,6 +108,11 @@ func readName(page int, toks []token) *Field {
 		return f.reject("the name runs into %q, which OCR guessed (confidence %.0f)", stop.text, stop.conf)
 	}
 	return f
+}
+
+// hasVowel reports whether w holds a vowel, whatever its marks.
+func hasVowel(w string) bool {
+	return strings.ContainsAny(fold(w), "aeiouy")
 }
 
 // A name has no structure nor vocabulary to hold its words to, so a word

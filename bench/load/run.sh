@@ -60,57 +60,9 @@ db=sohoa_load_$(date +%s)_$$
 db_made=""
 pids=()
 
-cleanup() {
-  # Only the processes this script started, by PID, newest first (workers
-  # and serve before what they use).
-  local i
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [[ -n $db_made ]]; then
-    psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || echo "run.sh: could not drop database $db" >&2
-  fi
-  rm -rf "$work"
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 trap cleanup EXIT
-
-# dsn_for prints the admin DSN naming database $1 instead.
-dsn_for() {
-  case $admin in
-  postgres://* | postgresql://*)
-    local base=${admin%%\?*} query=""
-    [[ $admin == *\?* ]] && query="?${admin#*\?}"
-    local scheme=${base%%://*} rest=${base#*://}
-    echo "$scheme://${rest%%/*}/$1$query"
-    ;;
-  *) echo "$admin dbname=$1" ;;
-  esac
-}
-
-# free_port prints a loopback port nothing listens on now.
-free_port() {
-  local p
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return
-    fi
-  done
-  echo "run.sh: no free port found" >&2
-  return 1
-}
-
-# wait_for runs its arguments until they succeed, for at most $WAIT s.
-wait_for() {
-  local what=$1
-  shift
-  for _ in $(seq $((${WAIT:-60} * 10))); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "run.sh: $what not ready after ${WAIT:-60} s" >&2
-  return 1
-}
 
 minio_bin=$(command -v minio || echo "$(go env GOPATH)/bin/minio")
 [[ -x $minio_bin ]] || { echo "run.sh: no minio binary on PATH or in $(go env GOPATH)/bin" >&2; exit 1; }

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/sign/hsmtest"
+
 	"github.com/ThalesGroup/crypto11"
 	"github.com/miekg/pkcs11"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/pkcs7"
@@ -38,21 +40,7 @@ func softToken(t *testing.T) string {
 	if DefaultModule() == "" {
 		t.Fatalf("SoftHSM2 module %s missing: install softhsm2 (deploy/setup.sh --test does)", DefaultPKCS11Module)
 	}
-	dir := t.TempDir()
-	tokens := filepath.Join(dir, "tokens")
-	if err := os.Mkdir(tokens, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	conf := filepath.Join(dir, "softhsm2.conf")
-	if err := os.WriteFile(conf, []byte("directories.tokendir = "+tokens+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("SOFTHSM2_CONF", conf)
-	out, err := exec.Command("softhsm2-util", "--init-token", "--free", "--label", testToken,
-		"--so-pin", "13579", "--pin", testPIN).CombinedOutput()
-	if err != nil {
-		t.Fatalf("softhsm2-util --init-token: %v\n%s", err, out)
-	}
+	hsmtest.SoftToken(t, testToken, testPIN)
 	return DefaultPKCS11Module
 }
 

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/sign/hsmtest"
+
 	"github.com/ThalesGroup/crypto11"
 
 	"github.com/sohoa/sohoa/internal/testenv"
@@ -41,20 +43,7 @@ func hsmIdentity(t *testing.T) (module, caPEM string) {
 	if module == "" {
 		t.Fatalf("SoftHSM2 module %s missing: install softhsm2 (deploy/setup.sh --test does)", sign.DefaultPKCS11Module)
 	}
-	dir := t.TempDir()
-	tokens := filepath.Join(dir, "tokens")
-	if err := os.Mkdir(tokens, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	conf := filepath.Join(dir, "softhsm2.conf")
-	if err := os.WriteFile(conf, []byte("directories.tokendir = "+tokens+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("SOFTHSM2_CONF", conf)
-	if out, err := exec.Command("softhsm2-util", "--init-token", "--free", "--label", hsmToken,
-		"--so-pin", "97531", "--pin", hsmPIN).CombinedOutput(); err != nil {
-		t.Fatalf("softhsm2-util --init-token: %v\n%s", err, out)
-	}
+	hsmtest.SoftToken(t, hsmToken, hsmPIN)
 
 	ctx, err := crypto11.Configure(&crypto11.Config{Path: module, TokenLabel: hsmToken, Pin: hsmPIN})
 	if err != nil {
@@ -79,7 +68,7 @@ func hsmIdentity(t *testing.T) (module, caPEM string) {
 	if err := ctx.ImportCertificateWithLabel(id, []byte(hsmKey), leaf); err != nil {
 		t.Fatal(err)
 	}
-	caPEM = filepath.Join(dir, "ca.pem")
+	caPEM = filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}), 0o644); err != nil {
 		t.Fatal(err)
 	}

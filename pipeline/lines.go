@@ -52,8 +52,9 @@ type LineRereads struct {
 	Added    int `json:"added"`    // of them, read as text and added
 }
 
-// rereadLines reads again the poor, stained and lost lines of res, the reading of
-// the cleaned, upright page g at dpi, whose ink is darker than threshold.
+// rereadLines reads again the poor, stained and lost lines of res, the
+// reading of the cleaned, upright page g at dpi, whose ink is darker than
+// threshold.
 func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, res *ocr.Result) (LineRereads, error) {
 	var st LineRereads
 	lineH := wordHeight(res.Words)
@@ -90,8 +91,8 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 			return st, err
 		}
 		// A stained line read with the stain made paper is taken when it
-		// reads surer and as much as Vietnamese: the stain's
-		// garbage was read with fair confidence.
+		// reads surer and is as much made of Vietnamese syllables: the
+		// stain's garbage was read with fair confidence.
 		better := lineConfidence(again) >= lineConfidence(line)+betterBy ||
 			!poor && lineConfidence(again) > lineConfidence(line) && (!vietnamese(eng) || syllableShare(again) >= syllableShare(line))
 		if len(again) > 0 && better {
@@ -179,17 +180,19 @@ func stained(g *image.Gray, threshold uint8, box image.Rectangle, lineH int, dpi
 	lift := liftLevel(part, threshold)
 	r := max(2, int(math.Round(dpi/100)))
 	light := 0
+	// at is the offset of pixel (0, y) in g.Pix, pixel x at at(y)+x.
+	at := func(y int) int { return (y-g.Rect.Min.Y)*g.Stride - g.Rect.Min.X }
 	for y := box.Min.Y; y < box.Max.Y; y++ {
-		row := g.Pix[(y-g.Rect.Min.Y)*g.Stride-g.Rect.Min.X:]
+		row := at(y)
 		for x := box.Min.X; x < box.Max.X; x++ {
-			if v := row[x]; v < lift || v >= threshold {
+			if v := g.Pix[row+x]; v < lift || v >= threshold {
 				continue
 			}
 			near := false
 			for ny := max(box.Min.Y, y-r); ny <= min(box.Max.Y-1, y+r) && !near; ny++ {
-				nrow := g.Pix[(ny-g.Rect.Min.Y)*g.Stride-g.Rect.Min.X:]
+				nrow := at(ny)
 				for nx := max(box.Min.X, x-r); nx <= min(box.Max.X-1, x+r); nx++ {
-					if nrow[nx] < lift {
+					if g.Pix[nrow+nx] < lift {
 						near = true
 						break
 					}

@@ -142,10 +142,7 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 // as "@") can be as tall as three lines, and a box that tall read as one
 // line reads as nothing.
 func lineBox(line []ocr.Word, lineH int) image.Rectangle {
-	all := line[0].Box
-	for _, w := range line[1:] {
-		all = all.Union(w.Box)
-	}
+	all := wordsBox(line)
 	var band image.Rectangle
 	for _, w := range line {
 		if w.Box.Dy() <= 3*lineH/2 {
@@ -157,6 +154,15 @@ func lineBox(line []ocr.Word, lineH int) image.Rectangle {
 	}
 	// Every word across, a line's height down.
 	return image.Rect(all.Min.X, band.Min.Y, all.Max.X, band.Max.Y)
+}
+
+// wordsBox is the box that holds every one of words (at least one).
+func wordsBox(words []ocr.Word) image.Rectangle {
+	box := words[0].Box
+	for _, w := range words[1:] {
+		box = box.Union(w.Box)
+	}
+	return box
 }
 
 // stainedShare is the share of a line's box, in light ink clear of its
@@ -395,10 +401,7 @@ func overlapsAny(box image.Rectangle, words []ocr.Word) bool {
 // insertLine puts a line found anew among words, before the first line
 // that lies below its middle, as a line of its own.
 func insertLine(words, line []ocr.Word) []ocr.Word {
-	box := line[0].Box
-	for _, w := range line[1:] {
-		box = box.Union(w.Box)
-	}
+	box := wordsBox(line)
 	mid := (box.Min.Y + box.Max.Y) / 2
 	at := len(words)
 	for i, w := range words {

@@ -69,16 +69,12 @@ package scan
 //
 // // bits_pix makes a 1-bit pix of h rows of wpl 32-bit words (bytes in
 // // order, the first pixel in the high bit, 1 for ink).
-// // It is enlarged up times (1 or 2) by repeating pixels.
-// static PIX *bits_pix(const l_uint8 *bits, int w, int h, int up) {
+// static PIX *bits_pix(const l_uint8 *bits, int w, int h) {
 //     PIX *pix = pixCreate(w, h, 1);
 //     if (!pix) return NULL;
 //     memcpy(pixGetData(pix), bits, (size_t)h * pixGetWpl(pix) * 4);
 //     pixEndianByteSwap(pix); // words hold bytes big-endian
-//     if (up == 1) return pix;
-//     PIX *big = pixExpandBinaryReplicate(pix, up, up);
-//     pixDestroy(&pix);
-//     return big;
+//     return pix;
 // }
 //
 // // mask_under makes the 1-bit mask of the pixels of g (w x h bytes)
@@ -189,6 +185,9 @@ func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
 		return pdf.Image{}, false, err
 	}
 	// The print, then light and vivid ink over it where the page has them.
+	// Each mask is drawn over the whole page whatever its size: only the
+	// print's is made finer (mrcFineDPI); the others stay on the scan's
+	// grid, as their colour is measured.
 	add := func(mask *C.PIX, colour image.Image) error {
 		m, err := encodeMask(mask)
 		if err != nil {
@@ -206,7 +205,7 @@ func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
 		if ink.colour == nil {
 			continue
 		}
-		if err := add(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&ink.bits[0])), C.int(w), C.int(h), C.int(up)), ink.colour); err != nil {
+		if err := add(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&ink.bits[0])), C.int(w), C.int(h)), ink.colour); err != nil {
 			return pdf.Image{}, false, err
 		}
 	}
@@ -252,12 +251,15 @@ func (p *Page) samples(colourPage bool) (lum []byte, c *colour, w, h int, dpi fl
 	if p.DPI < mrcFineDPI {
 		up = 2
 	}
-	if p.DPI <= CompactDPI*1.02 {
+	switch {
+	case p.DPI <= CompactDPI*1.02 && p.Gray.Stride == w:
+		lum = p.Gray.Pix[:w*h] // read only: the split writes layers of its own
+	case p.DPI <= CompactDPI*1.02:
 		lum = make([]byte, w*h)
 		for y := range h {
 			copy(lum[y*w:(y+1)*w], p.Gray.Pix[y*p.Gray.Stride:])
 		}
-	} else {
+	default:
 		pix := grayPix(p.Gray)
 		if pix != nil {
 			pix = C.pix_shrink(pix, C.float(CompactDPI/p.DPI))
@@ -453,11 +455,11 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 // darker print. Type's soft edges are that light too, but lie beside its
 // strokes' cores: a cell is of light ink when it holds no darker print
 // and a quarter of it is light ink further than r (2 pixels: a scan's
-// blur) from any, and so is a cell a quarter covered with light ink up to lightRings cells
-// from such a cell (a seal's ink between the letters it crosses). Every
-// light pixel of those cells moves.
-// lightRings is how far, in cells (0.34 mm), light ink is followed from
-// where it lies clear of print.
+// blur) from any, and so is a cell a quarter covered with light ink up to
+// lightRings cells from such a cell (a seal's ink between the letters it
+// crosses). Every light pixel of those cells moves.
+// lightRings is how far, in cells (a third of a millimetre), light ink is
+// followed from where it lies clear of print.
 const lightRings = 1
 
 func (l *layers) lightInk(lg *cells, darkN []uint32, cell int, dark, ink uint8) {

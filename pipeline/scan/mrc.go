@@ -69,12 +69,16 @@ package scan
 //
 // // bits_pix makes a 1-bit pix of h rows of wpl 32-bit words (bytes in
 // // order, the first pixel in the high bit, 1 for ink).
-// static PIX *bits_pix(const l_uint8 *bits, int w, int h) {
+// // It is enlarged up times (1 or 2) by repeating pixels.
+// static PIX *bits_pix(const l_uint8 *bits, int w, int h, int up) {
 //     PIX *pix = pixCreate(w, h, 1);
 //     if (!pix) return NULL;
 //     memcpy(pixGetData(pix), bits, (size_t)h * pixGetWpl(pix) * 4);
 //     pixEndianByteSwap(pix); // words hold bytes big-endian
-//     return pix;
+//     if (up == 1) return pix;
+//     PIX *big = pixExpandBinaryReplicate(pix, up, up);
+//     pixDestroy(&pix);
+//     return big;
 // }
 //
 // // mask_under makes the 1-bit mask of the pixels of g (w x h bytes)
@@ -185,9 +189,10 @@ func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
 		return pdf.Image{}, false, err
 	}
 	// The print, then light and vivid ink over it where the page has them.
-	// Each mask is drawn over the whole page whatever its size: only the
-	// print's is made finer (mrcFineDPI); the others stay on the scan's
-	// grid, as their colour is measured.
+	// Each mask is drawn over the whole page whatever its size, but the
+	// light and vivid ones are enlarged with the print's all the same:
+	// left on a 200-dpi scan's grid, poppler's renderings of them read
+	// worse (20 generated pages: CER 0.0160 against 0.0130).
 	add := func(mask *C.PIX, colour image.Image) error {
 		m, err := encodeMask(mask)
 		if err != nil {
@@ -205,7 +210,7 @@ func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
 		if ink.colour == nil {
 			continue
 		}
-		if err := add(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&ink.bits[0])), C.int(w), C.int(h)), ink.colour); err != nil {
+		if err := add(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&ink.bits[0])), C.int(w), C.int(h), C.int(up)), ink.colour); err != nil {
 			return pdf.Image{}, false, err
 		}
 	}

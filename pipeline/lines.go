@@ -41,6 +41,12 @@ const (
 	// more is beyond mending line by line (the low-confidence warning
 	// tells the operator).
 	maxLineRereads = 12
+	// A word under doubtfulWord confidence in a line read fairly is a
+	// letter or a tone mark OCR could not settle (TRÌNH at 4 in "LÊ THANH
+	// TRÌNH"); read again as one line, such a word mostly reads as surely
+	// as its neighbours. At most maxDoubtRereads such lines a page.
+	doubtfulWord    = 50.0
+	maxDoubtRereads = 8
 )
 
 // LineRereads is the manifest's account of the lines read again.
@@ -50,6 +56,8 @@ type LineRereads struct {
 	Improved int `json:"improved"` // of those, read better and replaced
 	Gaps     int `json:"gaps"`     // lines found in ink no word covered
 	Added    int `json:"added"`    // of them, read as text and added
+	Doubtful int `json:"doubtful"` // lines read fairly but for a word, read again
+	Mended   int `json:"mended"`   // of their doubtful words, replaced by a surer reading
 }
 
 // rereadLines reads again the poor, stained and lost lines of res, the
@@ -67,18 +75,25 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 	// Poor and stained lines: the same box, read as one line.
 	lines := res.Lines()
 	var words []ocr.Word
+	doubts := maxDoubtRereads
 	for li, line := range lines {
 		box := lineBox(line, lineH)
 		poor := lineConfidence(line) < poorLine
-		if budget == 0 || !poor && !stained(g, threshold, box, lineH, dpi) {
+		stain := !poor && budget > 0 && stained(g, threshold, box, lineH, dpi)
+		doubt := !poor && !stain && doubts > 0 && slices.ContainsFunc(line, doubtful)
+		switch {
+		case budget > 0 && poor:
+			budget--
+			st.Poor++
+		case stain:
+			budget--
+			st.Stained++
+		case doubt:
+			doubts--
+			st.Doubtful++
+		default:
 			words = append(words, line...)
 			continue
-		}
-		budget--
-		if poor {
-			st.Poor++
-		} else {
-			st.Stained++
 		}
 		var others []ocr.Word
 		for lj, l := range lines {
@@ -89,6 +104,13 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 		again, err := readLine(eng, g, threshold, box, lineH, d, others)
 		if err != nil {
 			return st, err
+		}
+		if doubt {
+			var n int
+			line, n = mendDoubtful(line, again, vietnamese(eng))
+			st.Mended += n
+			words = append(words, line...)
+			continue
 		}
 		// A stained line read with the stain made paper is taken when it
 		// reads surer and is as much made of Vietnamese syllables: the
@@ -130,7 +152,7 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 			words = insertLine(words, line)
 		}
 	}
-	if st.Improved+st.Added > 0 {
+	if st.Improved+st.Added+st.Mended > 0 {
 		res.Words = words
 		res.MeanConfidence = meanConfidence(words)
 	}
@@ -494,3 +516,83 @@ func meanConfidence(words []ocr.Word) float64 {
 	}
 	return math.Round(sum/n*10) / 10
 }
+
+// doubtful reports whether OCR was unsure of w, a word of two letters or
+// digits or more (a lone mark or stop read at low confidence is no word).
+func doubtful(w ocr.Word) bool {
+	if w.Confidence >= doubtfulWord {
+		return false
+	}
+	n := 0
+	for _, r := range w.Text {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// mendDoubtful replaces the doubtful words of line, a line read fairly
+// on the whole, with what again, the line read once more on its own, read
+// in their place: where again is surer by betterBy, and (in Vietnamese)
+// as much made of syllables. Words are matched by where they lie on the
+// line, in groups of words that overlap across the two readings (one
+// reading may split a word the other joins: "22/07/1 992" and
+// "22/07/1992"); a group without a doubtful word keeps the first reading,
+// so a word read surely is never read otherwise. It returns the line and
+// the groups replaced.
+func mendDoubtful(line, again []ocr.Word, vie bool) ([]ocr.Word, int) {
+	type item struct {
+		w   ocr.Word
+		old bool
+	}
+	items := make([]item, 0, len(line)+len(again))
+	for _, w := range line {
+		items = append(items, item{w, true})
+	}
+	for _, w := range again {
+		items = append(items, item{w, false})
+	}
+	slices.SortStableFunc(items, func(a, b item) int { return a.w.Box.Min.X - b.w.Box.Min.X })
+	var out []ocr.Word
+	mended := 0
+	for i := 0; i < len(items); {
+		// A group: words that overlap one another across, by more than a
+		// pixel or two (boxes of neighbours may touch).
+		end, right := i+1, items[i].w.Box.Max.X
+		for end < len(items) && items[end].w.Box.Min.X < right-2 {
+			right = max(right, items[end].w.Box.Max.X)
+			end++
+		}
+		var olds, news []ocr.Word
+		for _, it := range items[i:end] {
+			if it.old {
+				olds = append(olds, it.w)
+			} else {
+				news = append(news, it.w)
+			}
+		}
+		i = end
+		take := len(olds) > 0 && len(news) > 0 && slices.ContainsFunc(olds, doubtful) &&
+			meanConfidence(news) >= meanConfidence(olds)+betterBy
+		if vie && take {
+			// Letters read anew must make syllables: a numeral or a
+			// brand read as other letters ("II." as "IH.", "VNeID" as
+			// "VNelD") is no better for being surer.
+			share := syllableShare(news)
+			take = share >= syllableShare(olds) && (share > 0 || !slices.ContainsFunc(news, hasLetter))
+		}
+		if !take {
+			out = append(out, olds...)
+			continue
+		}
+		mended++
+		for _, w := range news {
+			w.Block, w.Par, w.Line = olds[0].Block, olds[0].Par, olds[0].Line
+			out = append(out, w)
+		}
+	}
+	return out, mended
+}
+
+func hasLetter(w ocr.Word) bool { return strings.ContainsFunc(w.Text, unicode.IsLetter) }

@@ -529,6 +529,26 @@ func TestNameTones(t *testing.T) {
 			t.Errorf("mendNameWord(%q) = %q, want %q", w, got, want)
 		}
 	}
+	// A word no name is, mended by all its marks where the tone alone
+	// finds none: HÀNG (a shop) is the name HẰNG.
+	if got := mendNameWord("HÀNG"); got != "HẰNG" {
+		t.Errorf("mendNameWord(%q) = %q, want HẰNG", "HÀNG", got)
+	}
+	// A name's first word is its family name; words OCR joined are split
+	// into the names they are made of, and a syllable is not.
+	for raw, want := range map[string]string{
+		"NGUYÊN THỊ NGỌC HOA": "NGUYỄN THỊ NGỌC HOA", // Nguyên is a given name, no family name
+		"NGÕ KHÁNH THẢO":      "NGÔ KHÁNH THẢO",      // not the given name Ngọ
+		"LÒ DIỆU HIỀN":        "LÒ DIỆU HIỀN",
+		"NGUYỄN LÊ HOA":       "NGUYỄN LÊ HOA", // a family name in the middle stays
+		"BÙITHANH HÙNG":       "BÙI THANH HÙNG",
+		"LÊMINH HOA":          "LÊ MINH HOA",
+		"TRẦN THUYÊN":         "TRẦN THUYÊN", // one syllable, though THU and YÊN are names
+	} {
+		if got := strings.Join(mendName(strings.Fields(raw)), " "); got != want {
+			t.Errorf("mendName(%q) = %q, want %q", raw, got, want)
+		}
+	}
 	// An abbreviation after a name is not of it, however badly OCR read
 	// it: "SN" (sinh năm) before the year of birth.
 	low := page(1, "VĂN BẢN ỦY QUYỀN", "Họ và tên: Ngô Khánh Thảo SN 1990")

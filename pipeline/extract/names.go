@@ -50,16 +50,27 @@ Thạch Kim Tiêu Viên Ninh Lữ Khương Phí Hàn Cù Vi Hoa Sầm Đàng C�
 `)
 
 // nameByToneless maps a name syllable without its tone mark, in capitals,
-// to the names it could be.
-var nameByToneless = byToneless(nameSyllables)
+// to the names it could be; nameByBare without any mark at all (Ă, Â, Ơ,
+// Ư, Ê, Ô as their plain letters, Đ as D), which OCR loses as often as
+// tones on a degraded page (HÀNG for HẰNG, NGUYÊN for NGUYỄN).
+var (
+	nameByToneless = byToneless(nameSyllables)
+	nameByBare     = byKey(nameSyllables, bare)
+	nameSet        = setOf(nameByToneless)
 
-var nameSet = setOf(nameByToneless)
+	familyByToneless = byToneless(familyNames)
+	familyByBare     = byKey(familyNames, bare)
+	familySet        = setOf(familyByToneless)
+)
 
-func byToneless(names []string) map[string][]string {
+func byToneless(names []string) map[string][]string { return byKey(names, toneless) }
+
+// byKey maps key of each of names, in capitals, to the names with that key.
+func byKey(names []string, key func(string) string) map[string][]string {
 	m := map[string][]string{}
 	for _, n := range names {
 		u := strings.ToUpper(norm.NFC.String(n))
-		k := toneless(u)
+		k := key(u)
 		for _, have := range m[k] {
 			if have == u {
 				u = ""
@@ -95,16 +106,103 @@ func toneless(w string) string {
 	return norm.NFC.String(b.String())
 }
 
+// bare is w in capitals without any of its marks, Đ as D.
+func bare(w string) string { return strings.ToUpper(fold(w)) }
+
 // mendNameWord returns the name that w, a word of a name in capitals
-// (NFC), was misread from when OCR got its tone wrong: w itself when it is
-// a name in the stock, or when no name, or more than one, differs from it
-// by the tone alone.
+// (NFC), was misread from when OCR got its marks wrong: w itself when it
+// is a name in the stock; else the one name that differs from it by the
+// tone alone, or failing that the one that differs by any marks; else w.
 func mendNameWord(w string) string {
 	if nameSet[w] {
 		return w
 	}
-	if c := nameByToneless[toneless(w)]; len(c) == 1 {
-		return c[0]
+	if m, ok := mendBy(w, nameByToneless, nameByBare); ok {
+		return m
 	}
 	return w
+}
+
+// mendFamilyName mends w, the first word of a name, which is the family
+// name: a first word that is no family name but differs from exactly one
+// by its marks is that one (NGUYÊN, a given name, first is NGUYỄN; Ngõ is
+// Ngô, not the given name Ngọ), else it is mended as any word of a name.
+func mendFamilyName(w string) string {
+	if familySet[w] {
+		return w
+	}
+	if m, ok := mendBy(w, familyByToneless, familyByBare); ok {
+		return m
+	}
+	return mendNameWord(w)
+}
+
+func mendBy(w string, byTone, byBare map[string][]string) (string, bool) {
+	if c := byTone[toneless(w)]; len(c) == 1 {
+		return c[0], true
+	} else if len(c) > 1 {
+		return "", false // the tone alone leaves two names: no guess
+	}
+	if c := byBare[bare(w)]; len(c) == 1 {
+		return c[0], true
+	}
+	return "", false
+}
+
+// splitJoined splits w, a word of a name in capitals that is no name,
+// where OCR lost the space between two (BÙITHANH, LÊMINH): into the one
+// pair of names of the stock it is made of, if there is exactly one.
+func splitJoined(w string) ([]string, bool) {
+	if nameSet[w] || vowelGroups(w) < 2 {
+		// One run of vowels is one syllable, whatever names its halves
+		// spell (THUYÊN is no THU YÊN).
+		return nil, false
+	}
+	var found []string
+	rs := []rune(w)
+	for i := 1; i < len(rs); i++ {
+		a, b := string(rs[:i]), string(rs[i:])
+		if nameSet[a] && nameSet[b] {
+			found = append(found, a, b)
+		}
+	}
+	if len(found) != 2 {
+		return nil, false
+	}
+	return found, true
+}
+
+// mendName mends the words of a name, in capitals (NFC), read in order:
+// words OCR joined are split, the family name mended as one, the others
+// as names.
+func mendName(words []string) []string {
+	var out []string
+	for _, w := range words {
+		if parts, ok := splitJoined(w); ok {
+			out = append(out, parts...)
+		} else {
+			out = append(out, w)
+		}
+	}
+	for i, w := range out {
+		if i == 0 && len(out) > 1 {
+			out[i] = mendFamilyName(w)
+		} else {
+			out[i] = mendNameWord(w)
+		}
+	}
+	return out
+}
+
+// vowelGroups counts the runs of vowels in w: a syllable has one.
+func vowelGroups(w string) int {
+	n, in := 0, false
+	for _, r := range bare(w) {
+		v := strings.ContainsRune("AEIOUY", r)
+		if v && !in {
+			n++
+		}
+		in = v
+	}
+	return n
 }

@@ -97,9 +97,9 @@ func readName(page int, toks []token) *Field {
 		return f.reject("%q is not a full name", f.Raw)
 	}
 	for i, w := range words {
-		words[i] = mendNameWord(stopTone(strings.ToUpper(norm.NFC.String(w))))
+		words[i] = stopTone(strings.ToUpper(norm.NFC.String(w)))
 	}
-	f.Value = strings.Join(words, " ")
+	f.Value = strings.Join(mendName(words), " ")
 	if t, ok := guessed(used, nameFloor); ok {
 		return f.reject("OCR guessed %q (confidence %.0f)", t.text, t.conf)
 	}

@@ -181,7 +181,6 @@ func (e *Engine) Recognize(g *image.Gray, dpi int) (*Result, error) {
 		return nil, fmt.Errorf("ocr: recognise: %w", err)
 	}
 	res := &Result{Words: make([]Word, 0, len(boxes))}
-	var confSum, weight float64
 	for _, bb := range boxes {
 		// NFC, so that a tone mark Tesseract emits as a combining
 		// character compares and searches like the precomposed letter.
@@ -193,14 +192,63 @@ func (e *Engine) Recognize(g *image.Gray, dpi int) (*Result, error) {
 			Text: text, Box: bb.Box, Confidence: bb.Confidence,
 			Block: bb.BlockNum, Par: bb.ParNum, Line: bb.LineNum,
 		})
-		n := float64(len([]rune(text)))
-		confSum += bb.Confidence * n
+	}
+	res.Words = dropEchoes(res.Words)
+	var confSum, weight float64
+	for _, w := range res.Words {
+		n := float64(len([]rune(w.Text)))
+		confSum += w.Confidence * n
 		weight += n
 	}
 	if weight > 0 {
 		res.MeanConfidence = math.Round(confSum/weight*10) / 10
 	}
 	return res, nil
+}
+
+// dropEchoes removes the words Tesseract's LSTM now and then emits twice:
+// a word, or its start, again over the same letters of the same line ("Vĩ
+// Vĩnh", "đất đ", "ở Ở" over one word). Of two neighbours on a line that
+// overlap across by more than half the narrower one, where the text of one,
+// in small letters, begins the other's, the shorter goes, or of two as long
+// the less sure. Neighbours that merely overlap (a hyphen after a word, a
+// wide mark) are no echoes.
+func dropEchoes(words []Word) []Word {
+	out := words[:0]
+	for _, w := range words {
+		if n := len(out); n > 0 {
+			prev := &out[n-1]
+			if echoes(*prev, w) {
+				if keepSecond(*prev, w) {
+					*prev = w
+				}
+				continue
+			}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func echoes(a, b Word) bool {
+	if a.Block != b.Block || a.Par != b.Par || a.Line != b.Line {
+		return false
+	}
+	over := min(a.Box.Max.X, b.Box.Max.X) - max(a.Box.Min.X, b.Box.Min.X)
+	if narrow := min(a.Box.Dx(), b.Box.Dx()); narrow <= 0 || 2*over < narrow {
+		return false
+	}
+	x, y := strings.ToLower(a.Text), strings.ToLower(b.Text)
+	return strings.HasPrefix(x, y) || strings.HasPrefix(y, x)
+}
+
+// keepSecond reports whether of a word and its echo b is the one to keep.
+func keepSecond(a, b Word) bool {
+	la, lb := len([]rune(a.Text)), len([]rune(b.Text))
+	if la != lb {
+		return lb > la
+	}
+	return b.Confidence > a.Confidence
 }
 
 // appendSpix serialises an 8-bit raster in Leptonica's "spix" layout:

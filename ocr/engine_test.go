@@ -75,3 +75,32 @@ func TestRecognizeUprightPage(t *testing.T) {
 		t.Errorf("odd-width page: CER %.4f, full page %.4f", s3.CER(), s.CER())
 	}
 }
+
+// TestDropEchoes: a word Tesseract emitted twice over the same letters
+// goes, the longer or surer reading stays; neighbours that only overlap,
+// or read differently, stay.
+func TestDropEchoes(t *testing.T) {
+	w := func(text string, conf float64, x0, x1, line int) Word {
+		return Word{Text: text, Confidence: conf, Box: image.Rect(x0, 100, x1, 130), Line: line}
+	}
+	for _, c := range []struct {
+		name  string
+		words []Word
+		want  string
+	}{
+		{"a word's start again", []Word{w("phường", 96, 935, 1040, 1), w("Vĩ", 96, 1050, 1083, 1), w("Vĩnh", 85, 1050, 1121, 1), w("Hải,", 97, 1133, 1192, 1)}, "phường Vĩnh Hải,"},
+		{"the start after the word", []Word{w("đất", 97, 400, 460, 1), w("đ", 84, 405, 425, 1)}, "đất"},
+		{"the same letters in another case", []Word{w("ở", 95, 337, 357, 1), w("Ở", 73, 346, 364, 1), w("hiện", 97, 373, 437, 1)}, "ở hiện"},
+		{"a hyphen over a word's end", []Word{w("lập", 93, 100, 160, 1), w("-", 93, 150, 165, 1)}, "lập -"},
+		{"overlapping words that differ", []Word{w("ở", 97, 100, 130, 1), w("và", 97, 110, 150, 1)}, "ở và"},
+		{"the same word on another line", []Word{w("Hà", 97, 100, 140, 1), w("Hà", 97, 100, 140, 2)}, "Hà Hà"},
+	} {
+		var got []string
+		for _, x := range dropEchoes(c.words) {
+			got = append(got, x.Text)
+		}
+		if s := strings.Join(got, " "); s != c.want {
+			t.Errorf("%s: %q, want %q", c.name, s, c.want)
+		}
+	}
+}

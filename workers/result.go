@@ -25,7 +25,8 @@ const (
 	// page-6: light ink (a seal in grey) a layer of its own; page-7: the
 	// layers of a page under 250 dpi measured on its own grid, and lines
 	// over grey ink read again; page-8: a line read fairly but for a
-	// doubtful word read again, and the word replaced where surer.
+	// doubtful word read again, and the word replaced where surer;
+	// words Tesseract emitted twice over the same letters dropped.
 	pageStageVersion = "page-8"
 	// assemble-2: the whole manifest, not only the page reports, is
 	// stored beside the PDF; assemble-3: the metadata stages' result in

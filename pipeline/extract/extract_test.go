@@ -288,6 +288,22 @@ func TestSections(t *testing.T) {
 	}
 }
 
+// TestRoleLabelAsHeading: a label that names a role and ends its line with
+// no value ("tiếp nhận hồ sơ của:", where the receipt's paragraph broke
+// before it) heads the fields below, whose own labels name no role.
+func TestRoleLabelAsHeading(t *testing.T) {
+	m := extract(
+		"GIẤY BIÊN NHẬN HỒ SƠ",
+		"Bộ phận tiếp nhận và trả kết quả Ủy ban nhân dân phường An Khánh",
+		"tiếp nhận hồ sơ của:",
+		"Ông/bà: Lò Thanh Hưng",
+		"Số căn cước: 074095108438",
+	)
+	if len(m.People) != 1 || m.People[0].Role != RoleApplicant || value(&m.People[0], FieldName) != "LÒ THANH HƯNG" {
+		t.Errorf("people %+v, want the applicant LÒ THANH HƯNG", m.People)
+	}
+}
+
 // A name in capitals on a line of its own under a section's heading, and
 // a document over two pages: the second page's fields go on with the
 // person of the first, and carry their page.

@@ -127,6 +127,11 @@ func (a *assembler) row(p, i int) {
 		// An anchor promises a value only if one reads.
 		if f != nil && (m.lab.words > 0 || f.Value != "") {
 			a.assign(field, m.role, f)
+		} else if m.role != "" && j == len(ms)-1 {
+			// A label that names a role and ends its line with no value
+			// heads the lines below ("tiếp nhận hồ sơ của:" above
+			// "Ông/bà: ...", where the paragraph broke before it).
+			a.section, a.current = m.role, nil
 		}
 	}
 }

@@ -304,6 +304,31 @@ func TestRoleLabelAsHeading(t *testing.T) {
 	}
 }
 
+// TestAddressOverLines: an address goes on over the line where its
+// district's name broke ("quận Ninh" is one letter from Quảng Ninh, but
+// no province), and takes the words that finish its province's name on
+// the next line, whatever marks follow them there.
+func TestAddressOverLines(t *testing.T) {
+	for _, c := range []struct {
+		lines []string
+		want  string
+	}{
+		{[]string{"Họ và tên: LÒ THANH HƯNG", "Địa chỉ liên hệ: Tổ 3, số 175 đường 3 Tháng 2, phường An Khánh, quận Ninh", "Kiều, thành phố Cần Thơ"},
+			"Tổ 3, số 175 đường 3 Tháng 2, phường An Khánh, quận Ninh Kiều, thành phố Cần Thơ"},
+		{[]string{"Họ và tên: LƯƠNG MINH PHONG", "Nơi cư trú: Buôn Kram, xã Ea Tu, thành phố Buôn Ma Thuột, tỉnh Đắk", "Lắk SsỀ NỘN nụ"},
+			"Buôn Kram, xã Ea Tu, thành phố Buôn Ma Thuột, tỉnh Đắk Lắk"},
+	} {
+		p := only(t, extract(c.lines...))
+		got := value(p, FieldCurrentAddress)
+		if got == "" {
+			got = value(p, FieldPermanentAddress)
+		}
+		if got != c.want {
+			t.Errorf("address %q, want %q", got, c.want)
+		}
+	}
+}
+
 // A name in capitals on a line of its own under a section's heading, and
 // a document over two pages: the second page's fields go on with the
 // person of the first, and carry their page.

@@ -334,6 +334,15 @@ func (a *assembler) continuation(p, i int, vals []token) []token {
 		for len(toks) > 0 && junk(toks[0]) {
 			toks = toks[1:]
 		}
+		// The words that finish the province's name, where the line broke
+		// inside it and a seal's marks may follow them ("tỉnh Đắk" above
+		// "Lắk"): however unsure OCR was of them (the address's own check
+		// then holds it to its confidence).
+		if k := finishing(append(append([]token{}, vals...), more...), toks); k > 0 && len(ms) == 0 && aligned(toks[0], rs[i], vals) {
+			a.take(n, 0, end)
+			more = append(more, toks[:k]...)
+			break
+		}
 		if len(ms) == 0 && len(toks) > 0 && (!aligned(toks[0], rs[i], vals) || !textual(toks)) {
 			continue
 		}
@@ -350,6 +359,17 @@ func (a *assembler) continuation(p, i int, vals []token) []token {
 		}
 	}
 	return more
+}
+
+// finishing returns how many of the first words of toks, up to three,
+// make the address vals complete, or 0.
+func finishing(vals, toks []token) int {
+	for k := 1; k <= min(3, len(toks)); k++ {
+		if complete(joinText(append(append([]token{}, vals...), toks[:k]...))) {
+			return k
+		}
+	}
+	return 0
 }
 
 // aligned reports whether a line that starts with t starts at the left

@@ -569,6 +569,12 @@ func complete(addr string) bool {
 		return false
 	}
 	parts := strings.Split(addr, ",")
+	// A last part that opens with a lower unit's word names a district or
+	// a ward, however like a province's name the rest reads ("quận Ninh"
+	// is one letter from Quảng Ninh: "Kiều" and the city follow).
+	if ws := strings.Fields(parts[len(parts)-1]); len(ws) > 0 && lowerUnits[fold(ws[0])] {
+		return false
+	}
 	last := key(parts[len(parts)-1])
 	names := provinceKeys
 	for _, pre := range []string{"tinh", "thanhpho", "tp"} {
@@ -589,6 +595,10 @@ func complete(addr string) bool {
 }
 
 var provinceKeys, cityKeys []string
+
+// lowerUnits are the words, folded, that open a district's or a ward's
+// name in an address.
+var lowerUnits = map[string]bool{"quan": true, "huyen": true, "phuong": true, "xa": true, "thi": true}
 
 func init() {
 	for _, p := range provinceNames {

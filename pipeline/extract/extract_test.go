@@ -329,6 +329,20 @@ func TestAddressOverLines(t *testing.T) {
 	}
 }
 
+// TestNameAsOCRJoinsIt: a dot OCR read for the space between two words
+// of a name, and a numbering whose dot it read as a dash, are no end to
+// the name nor to its label.
+func TestNameAsOCRJoinsIt(t *testing.T) {
+	for line, want := range map[string]string{
+		"1. Họ, chữ đệm và tên: KIỀU.THỊ NGỌC NGUYỆT": "KIỀU THỊ NGỌC NGUYỆT",
+		"1-1. Tên (viết chữ in hoa): HÀ ĐÌNH TÀI ”":   "HÀ ĐÌNH TÀI",
+	} {
+		if p := only(t, extract("ĐƠN ĐĂNG KÝ BIẾN ĐỘNG ĐẤT ĐAI", line)); value(p, FieldName) != want {
+			t.Errorf("%q: name %q, want %q", line, value(p, FieldName), want)
+		}
+	}
+}
+
 // A name in capitals on a line of its own under a section's heading, and
 // a document over two pages: the second page's fields go on with the
 // person of the first, and carry their page.

@@ -174,8 +174,9 @@ func numbering(t token) bool {
 		return true // a), đ)
 	}
 	// "1.", "1.2.", "12)", "II.": numbers of two digits at most, or
-	// Roman ones; "1975." is a year.
-	for _, part := range strings.Split(body, ".") {
+	// Roman ones; "1975." is a year. OCR reads the dot between numbers
+	// as a dash or a comma now and then ("1-1.").
+	for _, part := range strings.Split(strings.NewReplacer("-", ".", ",", ".").Replace(body), ".") {
 		if part == "" || len(part) > 4 {
 			return false
 		}

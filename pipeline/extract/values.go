@@ -68,6 +68,12 @@ func readName(page int, toks []token) *Field {
 			continue
 		}
 		w, ok := nameWord(t.text)
+		parts := []string{w}
+		if !ok {
+			// Two words of a name OCR joined with a dot for the space
+			// between them ("KIỀU.THỊ").
+			parts, ok = dotJoined(w)
+		}
 		if len(used) > 0 && wideGap(used[len(used)-1], t) {
 			break
 		}
@@ -84,8 +90,8 @@ func readName(page int, toks []token) *Field {
 			break
 		}
 		used = append(used, t)
-		words = append(words, w)
-		if strings.ContainsAny(strings.TrimRight(t.text, quotes), ",;.:") {
+		words = append(words, parts...)
+		if strings.ContainsAny(strings.TrimRight(t.text, quotes), ",;.:") && len(parts) == 1 {
 			break // a comma or colon ends the name
 		}
 	}
@@ -93,7 +99,7 @@ func readName(page int, toks []token) *Field {
 		return nil
 	}
 	f := newField(page, used, "")
-	if len(used) < 2 || len(used) > 7 {
+	if len(words) < 2 || len(words) > 7 {
 		return f.reject("%q is not a full name", f.Raw)
 	}
 	for i, w := range words {
@@ -143,6 +149,21 @@ const quotes = "'`´‘’“”\"„‚"
 // nameWord is w as a word of a name, without the quote marks OCR glued to
 // it and the punctuation that closes it, if it can be one: letters, the
 // first a capital. A quote inside a word stays: "H'Mông".
+// dotJoined splits w at the dots between its letters when every part
+// is a word of a name in the same case.
+func dotJoined(w string) ([]string, bool) {
+	parts := strings.Split(w, ".")
+	if len(parts) < 2 {
+		return nil, false
+	}
+	for _, p := range parts {
+		if _, ok := nameWord(p); !ok || p == "" || isUpperWord(p) != isUpperWord(parts[0]) {
+			return nil, false
+		}
+	}
+	return parts, true
+}
+
 func nameWord(w string) (string, bool) {
 	w = strings.Trim(strings.TrimRight(strings.Trim(w, quotes), ",;.:"), quotes)
 	return w, lettersOnly(w) && capitalised(w)

@@ -15,8 +15,10 @@
 // bytes per page, and the ratios sohoa/tesseract and sohoa/OCRmyPDF; and
 // the quality floor: tesseract on the same pages straightened by hand with
 // the generator's known angles. The per-class table adds, for every class,
-// the marked letters (tone marks and other diacritics) each tool got wrong
-// and the pages sohoa turned the right way up. With -sizes it only makes
+// the marked letters (tone marks and other diacritics) each tool got wrong,
+// the pages sohoa turned the right way up, and time page by page: sohoa's
+// stages on each page (its manifest) against the tesseract command's run
+// on it, also as the median of the per-page ratios. With -sizes it only makes
 // sohoa's dossier and OCRmyPDF's PDF/A once each and compares their bytes
 // per page.
 package main
@@ -126,6 +128,8 @@ func main() {
 		return
 	}
 
+	// Each page's time, for the per-page ratios.
+	tessSecs, sohoaSecs := make([]float64, len(pages)), make([]float64, len(pages))
 	var raw []string
 	for _, p := range pages {
 		raw = append(raw, p.img)
@@ -133,8 +137,8 @@ func main() {
 	straight := straighten(pages, *jobs, filepath.Join(work, "straight"))
 	hasOCRmyPDF := exec.Command("ocrmypdf", "--version").Run() == nil
 	tools := []*tool{
-		{name: "tesseract", run: func(int) []string { return tesseractAll(raw, *jobs) }},
-		{name: "tesseract, straightened by hand", run: func(int) []string { return tesseractAll(straight, *jobs) }},
+		{name: "tesseract", run: func(int) []string { return tesseractAll(raw, *jobs, tessSecs) }},
+		{name: "tesseract, straightened by hand", run: func(int) []string { return tesseractAll(straight, *jobs, nil) }},
 		{name: "sohoa", run: func(r int) []string {
 			dir := filepath.Join(work, fmt.Sprintf("sohoa%d", r))
 			var imgs []string
@@ -143,7 +147,7 @@ func main() {
 			}
 			args := append([]string{"ingest", "--quiet", "--jobs", fmt.Sprint(*jobs), "--out", dir, "--code", "BENCH"}, imgs...)
 			run(sohoa, args...)
-			readRotations(filepath.Join(dir, "BENCH.json"), pages)
+			readManifest(filepath.Join(dir, "BENCH.json"), pages, sohoaSecs)
 			return pdfPages(filepath.Join(dir, "BENCH.pdf"), len(pages))
 		}},
 	}
@@ -169,6 +173,7 @@ func main() {
 			log.Printf("round %d %-31s %.1f s", r+1, t.name, t.secs[len(t.secs)-1])
 		}
 	}
+	tools[0].pageSecs, tools[2].pageSecs = tessSecs, sohoaSecs
 	report(os.Stdout, pages, tools)
 }
 
@@ -179,6 +184,9 @@ type tool struct {
 	secs  []float64
 	bytes int64
 	rss   int64 // KiB, largest over rounds
+	// pageSecs is each page's time, summed over rounds (the tesseract
+	// command's run on the page; sohoa's stages on it, from its manifest).
+	pageSecs []float64
 }
 
 func (t *tool) median() float64 {
@@ -286,14 +294,19 @@ func writeImagePDF(pages []*catalogPage, path string) {
 }
 
 // tesseractAll runs `tesseract IMG - -l vie` on every image, jobs at a
-// time, each single-threaded as sohoa's engines are.
-func tesseractAll(imgs []string, jobs int) []string {
+// time, each single-threaded as sohoa's engines are, and adds each run's
+// time to secs when secs is not nil.
+func tesseractAll(imgs []string, jobs int, secs []float64) []string {
 	texts := make([]string, len(imgs))
 	parallel(len(imgs), jobs, func(i int) {
 		cmd := exec.Command("tesseract", imgs[i], "-", "-l", "vie")
 		cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+		start := time.Now()
 		out, err := cmd.Output()
 		check(err)
+		if secs != nil {
+			secs[i] += time.Since(start).Seconds()
+		}
 		noteRSS(cmd)
 		texts[i] = string(out)
 	})
@@ -344,30 +357,48 @@ func parallel(n, jobs int, f func(int)) {
 	wg.Wait()
 }
 
-// readRotations reads from sohoa's manifest the turn it gave each page,
-// matched by the file name it was given.
-func readRotations(manifest string, pages []*catalogPage) {
+// readManifest reads from sohoa's manifest the turn it gave each page and
+// adds to secs the time its stages took on it, matched by the file name it
+// was given. The stages' times leave out what a dossier costs once (the
+// engines' start, the PDF's assembly and signature), which the whole
+// run's time includes.
+func readManifest(manifest string, pages []*catalogPage, secs []float64) {
 	b, err := os.ReadFile(manifest)
 	check(err)
+	type page struct {
+		Source   string             `json:"source"`
+		Rotation int                `json:"rotation_deg"`
+		MS       map[string]float64 `json:"ms"`
+	}
 	var m struct {
-		Pages []struct {
-			Source   string `json:"source"`
-			Rotation int    `json:"rotation_deg"`
-		} `json:"pages"`
+		Pages []page `json:"pages"`
 	}
 	check(json.Unmarshal(b, &m))
-	turned := map[string]int{}
+	bySource := map[string]page{}
 	for _, r := range m.Pages {
-		turned[r.Source] = r.Rotation
+		bySource[r.Source] = r
 	}
-	for _, p := range pages {
-		t, ok := turned[filepath.Base(p.img)]
+	for i, p := range pages {
+		r, ok := bySource[filepath.Base(p.img)]
 		if !ok {
-			t = -1
+			p.turned = -1
+			continue
 		}
-		p.turned = t
+		p.turned = r.Rotation
+		for stage, ms := range r.MS {
+			// The steps' times (cleanup, measurements, the lines step)
+			// are parts of their stages'.
+			if stageTimes[stage] {
+				secs[i] += ms / 1000
+			}
+		}
 	}
 }
+
+// stageTimes are the manifest's per-page times that add up to the page's
+// whole: the pipeline's stages.
+var stageTimes = map[string]bool{"normalize": true, "orient": true, "assess": true, "deskew": true,
+	"clean": true, "ocr": true, "assemble": true}
 
 // pdfPages returns each page's text layer as pdftotext reads it.
 func pdfPages(path string, n int) []string {
@@ -435,6 +466,19 @@ func report(w *os.File, pages []*catalogPage, tools []*tool) {
 		fmt.Fprintf(w, "sohoa/OCRmyPDF time ratio: %.3f\n", sohoa.median()/ocrm.median())
 	}
 
+	// Time page by page: sohoa's stages on a page against the tesseract
+	// command's run on it, with every core busy in both.
+	var ratios []float64
+	for i := range pages {
+		if tess.pageSecs[i] > 0 {
+			ratios = append(ratios, sohoa.pageSecs[i]/tess.pageSecs[i])
+		}
+	}
+	if len(ratios) > 0 {
+		slices.Sort(ratios)
+		fmt.Fprintf(w, "median of per-page time ratios sohoa/tesseract: %.3f (target ≤ 1.25 on the mixed set)\n", ratios[len(ratios)/2])
+	}
+
 	// CER by page class: the target is sohoa within 2× the floor on each.
 	classes := map[string][]int{}
 	for i, p := range pages {
@@ -445,11 +489,14 @@ func report(w *os.File, pages []*catalogPage, tools []*tool) {
 		names = append(names, c)
 	}
 	slices.Sort(names)
-	fmt.Fprintf(w, "\n| page class | pages | floor CER | tesseract CER | sohoa CER | OCRmyPDF CER | sohoa ÷ floor | marked letters wrong: tesseract | sohoa | sohoa orientation right |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "\n| page class | pages | floor CER | tesseract CER | sohoa CER | OCRmyPDF CER | sohoa ÷ floor | marked letters wrong: tesseract | sohoa | sohoa orientation right | time: tesseract s/page | sohoa s/page | sohoa ÷ tesseract |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range names {
 		var f, tt, so, om ocr.Score
 		right := 0
+		var tsec, ssec float64
 		for _, i := range classes[c] {
+			tsec += tess.pageSecs[i]
+			ssec += sohoa.pageSecs[i]
 			f = f.Add(ocr.Compare(pages[i].truth, floor[i]))
 			tt = tt.Add(ocr.Compare(pages[i].truth, tess.texts[i]))
 			so = so.Add(ocr.Compare(pages[i].truth, sohoa.texts[i]))
@@ -465,8 +512,9 @@ func report(w *os.File, pages []*catalogPage, tools []*tool) {
 			omc = fmt.Sprintf("%.4f", om.CER())
 		}
 		ratio := so.CER() / math.Max(f.CER(), 1e-4)
-		fmt.Fprintf(w, "| %s | %d | %.4f | %.4f | %.4f | %s | %.2f | %d/%d | %d/%d | %d/%d |\n", c, len(classes[c]), f.CER(), tt.CER(), so.CER(), omc, ratio,
-			tt.MarkErrors, tt.MarkedChars, so.MarkErrors, so.MarkedChars, right, len(classes[c]))
+		k := float64(len(classes[c]) * len(tess.secs))
+		fmt.Fprintf(w, "| %s | %d | %.4f | %.4f | %.4f | %s | %.2f | %d/%d | %d/%d | %d/%d | %.3f | %.3f | %.2f |\n", c, len(classes[c]), f.CER(), tt.CER(), so.CER(), omc, ratio,
+			tt.MarkErrors, tt.MarkedChars, so.MarkErrors, so.MarkedChars, right, len(classes[c]), tsec/k, ssec/k, ssec/math.Max(tsec, 1e-9))
 	}
 	var wrong []string
 	for _, p := range pages {

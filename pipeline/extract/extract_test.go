@@ -330,12 +330,15 @@ func TestAddressOverLines(t *testing.T) {
 }
 
 // TestNameAsOCRJoinsIt: a dot OCR read for the space between two words
-// of a name, and a numbering whose dot it read as a dash, are no end to
-// the name nor to its label.
+// of a name, a numbering whose dot it read as a dash, a closing bracket
+// or a colon it made of a speck, are no end to the name nor to its label.
 func TestNameAsOCRJoinsIt(t *testing.T) {
 	for line, want := range map[string]string{
 		"1. Họ, chữ đệm và tên: KIỀU.THỊ NGỌC NGUYỆT": "KIỀU THỊ NGỌC NGUYỆT",
 		"1-1. Tên (viết chữ in hoa): HÀ ĐÌNH TÀI ”":   "HÀ ĐÌNH TÀI",
+		"Họ và tên: LÊ Quốc) VINH":                    "LÊ QUỐC VINH",   // a bracket no bracket opened
+		"Ông/Bà: NÔNG NGỌC: OANH":                     "NÔNG NGỌC OANH", // a speck read as a colon
+		"Họ và tên: NGUYỄN VĂN AN, NAM":               "NGUYỄN VĂN AN",  // a comma ends it
 	} {
 		if p := only(t, extract("ĐƠN ĐĂNG KÝ BIẾN ĐỘNG ĐẤT ĐAI", line)); value(p, FieldName) != want {
 			t.Errorf("%q: name %q, want %q", line, value(p, FieldName), want)

@@ -67,7 +67,13 @@ func readName(page int, toks []token) *Field {
 		if len(used) == 0 && (honorifics[t.key] || i == 0 && strings.Contains(t.text, "/") && honorifics[key(strings.Split(t.text, "/")[0])]) {
 			continue
 		}
-		w, ok := nameWord(t.text)
+		text := t.text
+		if len(used) > 0 && strings.HasSuffix(text, ")") && !strings.Contains(text, "(") {
+			// A bracket no bracket opened, after a word of the name, is
+			// a speck OCR read ("LÊ Quốc) VINH").
+			text = strings.TrimRight(text, ")")
+		}
+		w, ok := nameWord(text)
 		parts := []string{w}
 		if !ok {
 			// Two words of a name OCR joined with a dot for the space
@@ -91,7 +97,7 @@ func readName(page int, toks []token) *Field {
 		}
 		used = append(used, t)
 		words = append(words, parts...)
-		if strings.ContainsAny(strings.TrimRight(t.text, quotes), ",;.:") && len(parts) == 1 {
+		if strings.ContainsAny(strings.TrimRight(t.text, quotes), ",;.:") && len(parts) == 1 && !speckStop(t, toks[i+1:]) {
 			break // a comma or colon ends the name
 		}
 	}
@@ -149,6 +155,22 @@ const quotes = "'`´‘’“”\"„‚"
 // nameWord is w as a word of a name, without the quote marks OCR glued to
 // it and the punctuation that closes it, if it can be one: letters, the
 // first a capital. A quote inside a word stays: "H'Mông".
+// speckStop reports whether the stop OCR read after t, a word of a name
+// in capitals, is a speck inside the name: a colon or full stop glued to
+// it, and after it, close by, a last word in capitals that is a name of
+// the stock ("NÔNG NGỌC: OANH"). A comma, or anything after that word,
+// is the name's end as written.
+func speckStop(t token, rest []token) bool {
+	stop := strings.TrimRight(t.text, quotes)
+	if !strings.HasSuffix(stop, ":") && !strings.HasSuffix(stop, ".") || !isUpperWord(strings.TrimRight(stop, ".:")) || len(rest) == 0 {
+		return false
+	}
+	next := rest[0]
+	w, ok := nameWord(next.text)
+	return ok && w == next.text && isUpperWord(w) && nameSet[strings.ToUpper(norm.NFC.String(w))] &&
+		!wideGap(t, next) && (len(rest) == 1 || wideGap(next, rest[1]))
+}
+
 // dotJoined splits w at the dots between its letters when every part
 // is a word of a name in the same case.
 func dotJoined(w string) ([]string, bool) {

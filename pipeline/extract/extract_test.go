@@ -304,6 +304,28 @@ func TestRoleLabelAsHeading(t *testing.T) {
 	}
 }
 
+// TestHeadingWithoutItsFirstWord: a section's heading whose "người" OCR
+// lost still says whose fields follow.
+func TestHeadingWithoutItsFirstWord(t *testing.T) {
+	m := extract(
+		"TỜ KHAI CẤP GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN",
+		"Họ, chữ đệm, tên người yêu cầu: THÁI KHÁNH ÁNH",
+		"Đề nghị cấp Giấy xác nhận tình trạng hôn nhân cho : có tên dưới đây:",
+		"Họ và tên: Thái Khánh Ánh",
+		"Sinh ngày: 16/05/1989",
+	)
+	var reg *Person
+	for i := range m.People {
+		if m.People[i].Role == RoleRegistered {
+			reg = &m.People[i]
+		}
+	}
+	if reg == nil || value(reg, FieldDateOfBirth) != "1989-05-16" {
+		js, _ := json.Marshal(m.People)
+		t.Errorf("no registered person born 1989-05-16: %s", js)
+	}
+}
+
 // TestAddressOverLines: an address goes on over the line where its
 // district's name broke ("quận Ninh" is one letter from Quảng Ninh, but
 // no province), and takes the words that finish its province's name on

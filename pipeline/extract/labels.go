@@ -116,7 +116,7 @@ var rolePhrases = []struct {
 	{"người nộp", RoleApplicant}, {"người làm đơn", RoleApplicant}, {"người viết đơn", RoleApplicant},
 	{"tiếp nhận hồ sơ của", RoleApplicant}, {"hồ sơ của", RoleApplicant}, {"người đi làm thủ tục", RoleApplicant},
 	{"người được đăng ký khai sinh", RoleRegistered}, {"người được khai sinh", RoleRegistered},
-	{"cho người dưới đây", RoleRegistered}, {"người có tên dưới đây", RoleRegistered},
+	{"cho người dưới đây", RoleRegistered}, {"người có tên dưới đây", RoleRegistered}, {"có tên dưới đây", RoleRegistered},
 	{"người được cấp giấy xác nhận", RoleRegistered}, {"người được xác nhận", RoleRegistered},
 	{"chủ xe", RoleRegistered}, {"người sử dụng đất", RoleRegistered}, {"của công dân", RoleRegistered},
 	{"người đăng ký thường trú", RoleRegistered}, {"người thay đổi", RoleRegistered},

@@ -322,3 +322,40 @@ func checkG4Exact(t *testing.T, im pdf.Image, want *image.Gray) {
 // BenchmarkCompact: the cost compaction adds to a page, on a 300-dpi
 // PNG fixture of black print (splitting it into layers, encoding them).
 func BenchmarkCompact(b *testing.B) { benchmarkCompact(b, "notice-skew7-300.png") }
+
+// TestCompactColourPNGDecodedOnce: a colour PNG's RGB comes out of the
+// page's one decode, and its compact image is the very one a second
+// decode for compaction gave.
+func TestCompactColourPNGDecodedOnce(t *testing.T) {
+	path := pngFile(t, printed(1240, 1754, color.RGBA{250, 246, 232, 255}, true), "colour.png")
+	once := openPage(t, path, 1)
+	if once.rgb == nil {
+		t.Fatal("a colour PNG's decode kept no RGB for compaction")
+	}
+	twice := openPage(t, path, 1)
+	twice.rgb = nil // as before: compaction decodes the PNG again
+	a, choiceA, err := once.Compact()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, choiceB, err := twice.Compact()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if choiceA != ChoiceMRC || choiceA != choiceB || !bytes.Equal(pageBytes(a), pageBytes(b)) {
+		t.Errorf("compacted from the one decode: %s, %d bytes; from a second: %s, %d bytes", choiceA, a.Size(), choiceB, b.Size())
+	}
+	grey := openPage(t, pngFile(t, greyStamped(printed(1240, 1754, color.RGBA{230, 230, 230, 255}, true)), "grey.png"), 1)
+	if grey.rgb != nil {
+		t.Error("a grey PNG kept RGB")
+	}
+}
+
+// pageBytes is every encoded stream of a page's image, its layers' too.
+func pageBytes(im pdf.Image) []byte {
+	b := append([]byte{}, im.Data...)
+	for _, f := range im.Foreground {
+		b = append(append(b, f.Mask.Data...), f.Colour.Data...)
+	}
+	return b
+}

@@ -87,7 +87,7 @@ func decodeJPEG(p *Page, data []byte) error {
 	// marker is cut short: libjpeg would complain on stderr and hand back
 	// grey where the rest should be, so image/jpeg reads it and says why.
 	if cfg.ColorModel != color.CMYKModel && hasEOI(data) {
-		p.Gray, _ = leptGray(leptJPEGLuma, data, 0, cfg.Width, cfg.Height, false)
+		p.Gray, _ = leptGray(leptJPEGLuma, data, 0, cfg.Width, cfg.Height, false, nil)
 		if cfg.ColorModel == color.YCbCrModel {
 			p.chromaOf = func() *Chroma { return leptJPEGChroma(data, cfg.Width, cfg.Height) }
 		}

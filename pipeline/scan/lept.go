@@ -43,10 +43,11 @@ package scan
 // // gray_from decodes an image to 8-bit luminance into dst (w×h bytes,
 // // tightly packed). kind 0: JPEG, luminance only; 1: any single-image
 // // format; 2: TIFF frame number frame. Where red is not NULL and the image
-// // has colour, it also fills the chroma planes (chroma_of, blocks of 2)
-// // and returns -1. Returns 0 on success, >0 on failure.
+// // has colour, it also fills the chroma planes (chroma_of, blocks of 2),
+// // and rgb with its RGB triplets, rows packed, where rgb is not NULL; and
+// // returns -1. Returns 0 on success, >0 on failure.
 // static int gray_from(int kind, const l_uint8 *data, size_t size, int frame,
-//                      l_uint8 *dst, int w, int h, l_uint8 *red, l_uint8 *blue) {
+//                      l_uint8 *dst, int w, int h, l_uint8 *red, l_uint8 *blue, l_uint8 *rgb) {
 //     PIX *pix = NULL;
 //     l_int32 warn = 0;
 //     switch (kind) {
@@ -61,18 +62,31 @@ package scan
 //     }
 //     int colour = 0;
 //     if (red) {
-//         PIX *rgb = NULL;
+//         PIX *full = NULL;
 //         l_int32 has = 0;
 //         if (pixGetColormap(pix) && pixcmapHasColor(pixGetColormap(pix), &has) == 0 && has) {
-//             rgb = pixRemoveColormap(pix, REMOVE_CMAP_TO_FULL_COLOR);
+//             full = pixRemoveColormap(pix, REMOVE_CMAP_TO_FULL_COLOR);
 //         } else if (pixGetDepth(pix) == 32) {
-//             rgb = pixClone(pix);
+//             full = pixClone(pix);
 //         }
-//         if (rgb && pixGetDepth(rgb) == 32) {
-//             chroma_of(rgb, 2, red, blue, (w + 1) / 2, (h + 1) / 2);
+//         if (full && pixGetDepth(full) == 32) {
+//             chroma_of(full, 2, red, blue, (w + 1) / 2, (h + 1) / 2);
 //             colour = 1;
+//             if (rgb) {
+//                 l_uint32 *data = pixGetData(full);
+//                 l_int32 wpl = pixGetWpl(full);
+//                 l_uint8 *o = rgb;
+//                 for (int y = 0; y < h; y++) {
+//                     l_uint32 *line = data + (size_t)y * wpl;
+//                     for (int x = 0; x < w; x++) {
+//                         l_int32 r, g, b;
+//                         extractRGBValues(line[x], &r, &g, &b);
+//                         *o++ = r; *o++ = g; *o++ = b;
+//                     }
+//                 }
+//             }
 //         }
-//         pixDestroy(&rgb);
+//         pixDestroy(&full);
 //     }
 //     if (pixGetDepth(pix) != 8 || pixGetColormap(pix)) {
 //         PIX *g = pixConvertTo8(pix, 0);
@@ -127,8 +141,9 @@ const (
 // leptGray decodes a w×h image (for TIFF, frame, 0-based) to luminance, or
 // returns nil when Leptonica cannot or the result is not the size the
 // headers promised. With withChroma, a colour image also gives its chroma
-// (nil for a grey one).
-func leptGray(kind leptKind, data []byte, frame, w, h int, withChroma bool) (*image.Gray, *Chroma) {
+// (nil for a grey one), and, where rgb is not nil (3·w·h bytes), its RGB
+// triplets in rgb, which compaction then need not decode again.
+func leptGray(kind leptKind, data []byte, frame, w, h int, withChroma bool, rgb []byte) (*image.Gray, *Chroma) {
 	if len(data) == 0 || w <= 0 || h <= 0 {
 		return nil, nil
 	}
@@ -137,13 +152,16 @@ func leptGray(kind leptKind, data []byte, frame, w, h int, withChroma bool) (*im
 	quietOnce.Do(func() { C.quiet() })
 	g := image.NewGray(image.Rect(0, 0, w, h))
 	var c *Chroma
-	var red, blue *C.l_uint8
+	var red, blue, full *C.l_uint8
 	if withChroma {
 		c = newChroma(w, h)
 		red, blue = (*C.l_uint8)(unsafe.Pointer(&c.Red.Pix[0])), (*C.l_uint8)(unsafe.Pointer(&c.Blue.Pix[0]))
+		if len(rgb) == 3*w*h {
+			full = (*C.l_uint8)(unsafe.Pointer(&rgb[0]))
+		}
 	}
 	rc := C.gray_from(C.int(kind), (*C.l_uint8)(unsafe.Pointer(&data[0])), C.size_t(len(data)), C.int(frame),
-		(*C.l_uint8)(unsafe.Pointer(&g.Pix[0])), C.int(w), C.int(h), red, blue)
+		(*C.l_uint8)(unsafe.Pointer(&g.Pix[0])), C.int(w), C.int(h), red, blue, full)
 	switch {
 	case rc > 0:
 		return nil, nil

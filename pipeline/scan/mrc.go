@@ -282,6 +282,9 @@ func (p *Page) samples(colourPage bool) (lum []byte, c *colour, w, h int, dpi fl
 	if !colourPage {
 		return lum, nil, w, h, dpi, up, nil
 	}
+	if len(p.rgb) == 3*p.Gray.Rect.Dx()*p.Gray.Rect.Dy() {
+		return lum, &colour{w: p.Gray.Rect.Dx(), h: p.Gray.Rect.Dy(), rgb: p.rgb}, w, h, dpi, up, nil
+	}
 	var pix *C.PIX
 	if e := p.Embed; e.Filter == "DCTDecode" {
 		reduce := 1

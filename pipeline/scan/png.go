@@ -15,7 +15,17 @@ func decodePNG(p *Page, data []byte) error {
 	// Leptonica can decode them (alpha it would not put on white paper).
 	if emb, err := pdf.PNGImage(data); err == nil {
 		p.Embed = emb
-		if p.Gray, p.chroma = leptGray(leptAny, data, 0, emb.Width, emb.Height, emb.ColorSpace != "DeviceGray"); p.Gray != nil {
+		// An RGB page's triplets come out of the one decode, for
+		// compaction: memory the allocator hands out zeroed and that
+		// nothing touches costs nothing where the page proves grey.
+		var rgb []byte
+		if emb.ColorSpace == "DeviceRGB" && emb.BitsPerComponent == 8 {
+			rgb = make([]byte, 3*emb.Width*emb.Height)
+		}
+		if p.Gray, p.chroma = leptGray(leptAny, data, 0, emb.Width, emb.Height, emb.ColorSpace != "DeviceGray", rgb); p.Gray != nil {
+			if p.chroma != nil {
+				p.rgb = rgb
+			}
 			return nil
 		}
 	}

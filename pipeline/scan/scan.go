@@ -139,6 +139,9 @@ type Page struct {
 	// chromaOf on the first call.
 	chroma   *Chroma
 	chromaOf func() *Chroma
+	// rgb is a colour page's RGB triplets, rows packed, where its decode
+	// gave them (PNG): compaction's colour without a second decode.
+	rgb []byte
 }
 
 // Open reads and probes a file. It fails on files that are not scans it can

@@ -249,7 +249,7 @@ func (f *File) decodeTIFF(p *Page, data []byte, n int) error {
 	// may apply a frame's orientation tag itself, so tagged frames, and
 	// colour ones, take Go's decoder.
 	if d.uint(tagSamplesPerPixel, 1) == 1 && p.Orientation == 1 {
-		if p.Gray, _ = leptGray(leptTIFF, data, n-1, int(d.uint(tagWidth, 0)), int(d.uint(tagHeight, 0)), false); p.Gray != nil {
+		if p.Gray, _ = leptGray(leptTIFF, data, n-1, int(d.uint(tagWidth, 0)), int(d.uint(tagHeight, 0)), false, nil); p.Gray != nil {
 			if bilevel {
 				p.Embed = bilevelImage(p.Gray)
 			} else {

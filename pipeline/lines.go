@@ -21,8 +21,10 @@ import (
 // read at confidence 0. Read on its own, as one line, such a line mostly
 // reads as well as its neighbours. A line read with fair confidence is
 // read again too when grey ink lies under it (a seal scanned in grey over
-// the signer's title), with the grey made paper. Lines read well and
-// clear are not read again, so a clean page pays only for looking.
+// the signer's title), with the grey made paper; and when one of its words
+// was read doubtfully (a tone mark OCR could not settle), where only the
+// doubtful words take the second reading. Lines read well and clear are
+// not read again, so a clean page pays only for looking.
 
 // Which lines are read again, and which second readings are kept.
 const (
@@ -60,9 +62,9 @@ type LineRereads struct {
 	Mended   int `json:"mended"`   // of their doubtful words, replaced by a surer reading
 }
 
-// rereadLines reads again the poor, stained and lost lines of res, the
-// reading of the cleaned, upright page g at dpi, whose ink is darker than
-// threshold.
+// rereadLines reads again the poor, stained, doubtful and lost lines of
+// res, the reading of the cleaned, upright page g at dpi, whose ink is
+// darker than threshold.
 func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, res *ocr.Result) (LineRereads, error) {
 	var st LineRereads
 	lineH := wordHeight(res.Words)
@@ -72,7 +74,7 @@ func rereadLines(eng *ocr.Engine, g *image.Gray, dpi float64, threshold uint8, r
 	budget := maxLineRereads
 	d := int(math.Round(dpi))
 
-	// Poor and stained lines: the same box, read as one line.
+	// Poor, stained and doubtful lines: the same box, read as one line.
 	lines := res.Lines()
 	var words []ocr.Word
 	doubts := maxDoubtRereads

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up and runs every check: go vet, staticcheck and all tests, against
+# Sets up and runs every check: gofmt, go vet, staticcheck and all tests, against
 # the real Tesseract, MinIO and PostgreSQL, and the independent PDF checkers
 # (pdftotext, pdffonts, pdfsig, pdfinfo, qpdf, pdfcpu).
 set -euo pipefail
@@ -30,6 +30,12 @@ fi
 
 # ./... skips testdata/, so the fixture generator is named on its own.
 go vet ./... ./testdata/gen/...
+# Every Go file as gofmt writes it (git's files only: not a scratch file).
+unformatted=$(git ls-files -z '*.go' 2>/dev/null | xargs -0 -r gofmt -l)
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
 # The deployment files (Dockerfile, Compose, systemd units, Kubernetes),
 # each parsed by its own tool.
 deploy/check.sh

@@ -129,6 +129,9 @@ func (p *Page) Compact() (pdf.Image, string, error) {
 		return e, ChoiceOriginal, nil
 	}
 	quietCompactOnce.Do(func() { C.quiet_compact() })
+	// The decode's RGB (rgb) serves compaction alone: it goes with it,
+	// rather than stay in memory while the page is read.
+	defer func() { p.rgb = nil }()
 	colour := e.ColorSpace != "DeviceGray" && hasColour(p.Chroma())
 	g4 := !colour && bilevel(p.Gray)
 	if !g4 {

@@ -345,6 +345,9 @@ func TestCompactColourPNGDecodedOnce(t *testing.T) {
 	if choiceA != ChoiceMRC || choiceA != choiceB || !bytes.Equal(pageBytes(a), pageBytes(b)) {
 		t.Errorf("compacted from the one decode: %s, %d bytes; from a second: %s, %d bytes", choiceA, a.Size(), choiceB, b.Size())
 	}
+	if once.rgb != nil {
+		t.Error("the decode's RGB stays in memory after compaction")
+	}
 	grey := openPage(t, pngFile(t, greyStamped(printed(1240, 1754, color.RGBA{230, 230, 230, 255}, true)), "grey.png"), 1)
 	if grey.rgb != nil {
 		t.Error("a grey PNG kept RGB")

@@ -11,6 +11,7 @@ package scan
 // #include <stdlib.h>
 // #include <string.h>
 // #include <leptonica/allheaders.h>
+// #include "samples.h"
 //
 // static void quiet(void) { setMsgSeverity(L_SEVERITY_NONE); }
 //
@@ -72,19 +73,7 @@ package scan
 //         if (full && pixGetDepth(full) == 32) {
 //             chroma_of(full, 2, red, blue, (w + 1) / 2, (h + 1) / 2);
 //             colour = 1;
-//             if (rgb) {
-//                 l_uint32 *data = pixGetData(full);
-//                 l_int32 wpl = pixGetWpl(full);
-//                 l_uint8 *o = rgb;
-//                 for (int y = 0; y < h; y++) {
-//                     l_uint32 *line = data + (size_t)y * wpl;
-//                     for (int x = 0; x < w; x++) {
-//                         l_int32 r, g, b;
-//                         extractRGBValues(line[x], &r, &g, &b);
-//                         *o++ = r; *o++ = g; *o++ = b;
-//                     }
-//                 }
-//             }
+//             if (rgb) pix_samples(full, rgb);
 //         }
 //         pixDestroy(&full);
 //     }

@@ -12,31 +12,13 @@ package scan
 // #include <stdlib.h>
 // #include <string.h>
 // #include <leptonica/allheaders.h>
+// #include "samples.h"
 //
 // // pix_shrink scales pix down by f, averaging. It takes pix.
 // static PIX *pix_shrink(PIX *pix, float f) {
 //     PIX *s = pixScaleAreaMap(pix, f, f);
 //     pixDestroy(&pix);
 //     return s;
-// }
-//
-// // pix_samples copies an 8-bpp pix's bytes, or a 32-bpp pix's RGB
-// // triplets, into dst, rows packed.
-// static void pix_samples(PIX *pix, l_uint8 *dst) {
-//     l_int32 w = pixGetWidth(pix), h = pixGetHeight(pix), wpl = pixGetWpl(pix), d = pixGetDepth(pix);
-//     l_uint32 *data = pixGetData(pix);
-//     for (int y = 0; y < h; y++) {
-//         l_uint32 *line = data + (size_t)y * wpl;
-//         if (d == 8) {
-//             for (int x = 0; x < w; x++) *dst++ = GET_DATA_BYTE(line, x);
-//         } else {
-//             for (int x = 0; x < w; x++) {
-//                 l_int32 r, g, b;
-//                 extractRGBValues(line[x], &r, &g, &b);
-//                 *dst++ = r; *dst++ = g; *dst++ = b;
-//             }
-//         }
-//     }
 // }
 //
 // // pix_read_jpeg decodes a JPEG in colour, scaled down by reduce (1, 2, 4

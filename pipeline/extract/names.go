@@ -158,18 +158,18 @@ func splitJoined(w string) ([]string, bool) {
 		// spell (THUYÊN is no THU YÊN).
 		return nil, false
 	}
-	var found []string
+	var pair []string
 	rs := []rune(w)
 	for i := 1; i < len(rs); i++ {
 		a, b := string(rs[:i]), string(rs[i:])
 		if nameSet[a] && nameSet[b] {
-			found = append(found, a, b)
+			if pair != nil {
+				return nil, false // two ways to split: no guess
+			}
+			pair = []string{a, b}
 		}
 	}
-	if len(found) != 2 {
-		return nil, false
-	}
-	return found, true
+	return pair, pair != nil
 }
 
 // mendName mends the words of a name, in capitals (NFC), read in order:

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -319,7 +320,8 @@ func (a *assembler) continuation(p, i int, vals []token) []token {
 	var more []token
 	prev, lines := rs[i], 0
 	for j := i + 1; j < len(rs) && lines < 2; j++ {
-		if complete(joinText(append(append([]token{}, vals...), more...))) || !below(prev, rs[j]) {
+		sofar := append(slices.Clip(vals), more...)
+		if complete(joinText(sofar)) || !below(prev, rs[j]) {
 			break
 		}
 		n, ms := rs[j], a.labels[p][j]
@@ -338,7 +340,7 @@ func (a *assembler) continuation(p, i int, vals []token) []token {
 		// inside it and a seal's marks may follow them ("tỉnh Đắk" above
 		// "Lắk"): however unsure OCR was of them (the address's own check
 		// then holds it to its confidence).
-		if k := finishing(append(append([]token{}, vals...), more...), toks); k > 0 && len(ms) == 0 && aligned(toks[0], rs[i], vals) {
+		if k := finishing(sofar, toks); k > 0 && len(ms) == 0 && aligned(toks[0], rs[i], vals) {
 			a.take(n, 0, end)
 			more = append(more, toks[:k]...)
 			break
@@ -365,7 +367,7 @@ func (a *assembler) continuation(p, i int, vals []token) []token {
 // make the address vals complete, or 0.
 func finishing(vals, toks []token) int {
 	for k := 1; k <= min(3, len(toks)); k++ {
-		if complete(joinText(append(append([]token{}, vals...), toks[:k]...))) {
+		if complete(joinText(append(slices.Clip(vals), toks[:k]...))) {
 			return k
 		}
 	}

@@ -152,9 +152,6 @@ func guessed(toks []token, floor float64) (token, bool) {
 // word opens or closes with one ("'CÔNG", "Sơn`").
 const quotes = "'`´‘’“”\"„‚"
 
-// nameWord is w as a word of a name, without the quote marks OCR glued to
-// it and the punctuation that closes it, if it can be one: letters, the
-// first a capital. A quote inside a word stays: "H'Mông".
 // speckStop reports whether the stop OCR read after t, a word of a name
 // in capitals, is a speck inside the name: a colon or full stop glued to
 // it, and after it, close by, a last word in capitals that is a name of
@@ -186,6 +183,9 @@ func dotJoined(w string) ([]string, bool) {
 	return parts, true
 }
 
+// nameWord is w as a word of a name, without the quote marks OCR glued to
+// it and the punctuation that closes it, if it can be one: letters, the
+// first a capital. A quote inside a word stays: "H'Mông".
 func nameWord(w string) (string, bool) {
 	w = strings.Trim(strings.TrimRight(strings.Trim(w, quotes), ",;.:"), quotes)
 	return w, lettersOnly(w) && capitalised(w)
@@ -546,6 +546,18 @@ func readAddress(page int, toks []token) *Field {
 // follows them.
 var levels = []string{"phuong", "xa", "quan", "huyen", "tinh", "thanh pho", "thi xa", "thi tran"}
 
+// lowerUnit reports whether part of an address opens with the unit word
+// of a level under the province (levels): a ward's or a district's name.
+func lowerUnit(part string) bool {
+	f := fold(strings.TrimSpace(part))
+	for _, l := range levels {
+		if l != "tinh" && l != "thanh pho" && strings.HasPrefix(f, l+" ") {
+			return true
+		}
+	}
+	return false
+}
+
 // danglingUnit is the unit word an address ends with, in lower case as
 // unit words are written within one, where the rest of the address was
 // lost ("..., huyện Cẩm Giàng, tỉnh"); empty when it ends with a name.
@@ -615,7 +627,7 @@ func complete(addr string) bool {
 	// A last part that opens with a lower unit's word names a district or
 	// a ward, however like a province's name the rest reads ("quận Ninh"
 	// is one letter from Quảng Ninh: "Kiều" and the city follow).
-	if ws := strings.Fields(parts[len(parts)-1]); len(ws) > 0 && lowerUnits[fold(ws[0])] {
+	if lowerUnit(parts[len(parts)-1]) {
 		return false
 	}
 	last := key(parts[len(parts)-1])
@@ -639,9 +651,6 @@ func complete(addr string) bool {
 
 var provinceKeys, cityKeys []string
 
-// lowerUnits are the words, folded, that open a district's or a ward's
-// name in an address.
-var lowerUnits = map[string]bool{"quan": true, "huyen": true, "phuong": true, "xa": true, "thi": true}
 
 func init() {
 	for _, p := range provinceNames {

@@ -651,7 +651,6 @@ func complete(addr string) bool {
 
 var provinceKeys, cityKeys []string
 
-
 func init() {
 	for _, p := range provinceNames {
 		provinceKeys = append(provinceKeys, key(p))

@@ -382,3 +382,13 @@ func TestDossierBuilder(t *testing.T) {
 		t.Error("NewBuilder took the code ../x")
 	}
 }
+
+// TestStageTimesTotal: a page's whole time is its stages', the steps
+// inside them (cleanup, measurements, the lines step) not counted again.
+func TestStageTimesTotal(t *testing.T) {
+	st := StageTimes{Normalize: 1, Orient: 2, Assess: 3, Deskew: 4, Clean: 5, OCR: 6, Assemble: 7,
+		Border: 100, Resolution: 100, Sharpness: 100, Dropout: 100, Flatten: 100, Bleed: 100, Lines: 100}
+	if got := st.Total(); got != 28 {
+		t.Errorf("Total() = %v, want 28", got)
+	}
+}

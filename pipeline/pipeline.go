@@ -112,4 +112,10 @@ type StageTimes struct {
 	Lines float64 `json:"lines,omitempty"`
 }
 
+// Total is the page's whole time: its stages' (the steps are parts of
+// them).
+func (t StageTimes) Total() float64 {
+	return t.Normalize + t.Orient + t.Assess + t.Deskew + t.Clean + t.OCR + t.Assemble
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -45,6 +45,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/ocr"
+	"github.com/sohoa/sohoa/pipeline"
 	"github.com/sohoa/sohoa/pipeline/pdf"
 	"github.com/sohoa/sohoa/pipeline/raster"
 	"github.com/sohoa/sohoa/pipeline/scan"
@@ -137,9 +138,9 @@ func main() {
 	straight := straighten(pages, *jobs, filepath.Join(work, "straight"))
 	hasOCRmyPDF := exec.Command("ocrmypdf", "--version").Run() == nil
 	tools := []*tool{
-		{name: "tesseract", run: func(int) []string { return tesseractAll(raw, *jobs, tessSecs) }},
+		{name: "tesseract", pageSecs: tessSecs, run: func(int) []string { return tesseractAll(raw, *jobs, tessSecs) }},
 		{name: "tesseract, straightened by hand", run: func(int) []string { return tesseractAll(straight, *jobs, nil) }},
-		{name: "sohoa", run: func(r int) []string {
+		{name: "sohoa", pageSecs: sohoaSecs, run: func(r int) []string {
 			dir := filepath.Join(work, fmt.Sprintf("sohoa%d", r))
 			var imgs []string
 			for _, p := range pages {
@@ -173,7 +174,6 @@ func main() {
 			log.Printf("round %d %-31s %.1f s", r+1, t.name, t.secs[len(t.secs)-1])
 		}
 	}
-	tools[0].pageSecs, tools[2].pageSecs = tessSecs, sohoaSecs
 	report(os.Stdout, pages, tools)
 }
 
@@ -366,9 +366,9 @@ func readManifest(manifest string, pages []*catalogPage, secs []float64) {
 	b, err := os.ReadFile(manifest)
 	check(err)
 	type page struct {
-		Source   string             `json:"source"`
-		Rotation int                `json:"rotation_deg"`
-		MS       map[string]float64 `json:"ms"`
+		Source   string              `json:"source"`
+		Rotation int                 `json:"rotation_deg"`
+		MS       pipeline.StageTimes `json:"ms"`
 	}
 	var m struct {
 		Pages []page `json:"pages"`
@@ -385,20 +385,9 @@ func readManifest(manifest string, pages []*catalogPage, secs []float64) {
 			continue
 		}
 		p.turned = r.Rotation
-		for stage, ms := range r.MS {
-			// The steps' times (cleanup, measurements, the lines step)
-			// are parts of their stages'.
-			if stageTimes[stage] {
-				secs[i] += ms / 1000
-			}
-		}
+		secs[i] += r.MS.Total() / 1000
 	}
 }
-
-// stageTimes are the manifest's per-page times that add up to the page's
-// whole: the pipeline's stages.
-var stageTimes = map[string]bool{"normalize": true, "orient": true, "assess": true, "deskew": true,
-	"clean": true, "ocr": true, "assemble": true}
 
 // pdfPages returns each page's text layer as pdftotext reads it.
 func pdfPages(path string, n int) []string {

@@ -59,7 +59,7 @@ type LineRereads struct {
 	Gaps     int `json:"gaps"`     // lines found in ink no word covered
 	Added    int `json:"added"`    // of them, read as text and added
 	Doubtful int `json:"doubtful"` // lines read fairly but for a word, read again
-	Mended   int `json:"mended"`   // of their doubtful words, replaced by a surer reading
+	Mended   int `json:"mended"`   // groups of their words, doubtful ones among them, replaced by a surer reading
 }
 
 // rereadLines reads again the poor, stained, doubtful and lost lines of

@@ -79,10 +79,15 @@
   }
 
   // showText shows what OCR read on a page (on hover of its picture, or
-  // its button from the keyboard).
+  // its button from the keyboard). Only the latest request's answer is
+  // shown: a hover that fired while the pages were redrawn must not
+  // overwrite, by answering late, the page the operator asked for since.
+  var textAsked = 0;
   function showText(pos) {
+    var asked = ++textAsked;
     act(async function () {
       var t = await call('GET', '/web/text/' + code + '/' + pos);
+      if (asked !== textAsked) return;
       $('page-text').textContent = t.ready ? 'Trang ' + pos + ' (độ tin cậy ' + Math.round(t.ocr_confidence) + '%):\n' + t.text :
         'Trang ' + pos + ' chưa đọc xong.';
       $('page-text').dataset.position = pos;

@@ -323,3 +323,50 @@ func TestBleedSuppressed(t *testing.T) {
 		return path
 	})
 }
+
+// TestFadedPrintRead: print faded to a third of its strength (an old
+// photocopy, thermal paper) is text, not a blank page: read as well as the
+// bare tesseract command reads the same file. The back of a blank page
+// showing through almost as strongly is as faint, and reads as the
+// garbage a mirrored page makes: that page is blank, with no text.
+func TestFadedPrintRead(t *testing.T) {
+	rd := newReader(t)
+	var faded, raw ocr.Score
+	inked := 0 // blank backs on which ink was found, and reading decided
+	for i, fx := range cleanupFixtures(t) {
+		g := cloneGray(fx.gray)
+		fade(g, 0.35)
+		path := filepath.Join(rd.dir, fmt.Sprintf("faded-%d.png", i))
+		writePNG(t, path, g, fx.dpi)
+		got, r := rd.read(path, fx.truth)
+		bare := rd.raw(path, fx.truth)
+		faded, raw = faded.Add(got), raw.Add(bare)
+		t.Logf("%-24s p%d faded: CER %.4f (tesseract %.4f), ink %.4f, blank %v", fx.c.File, fx.c.Page, got.CER(), bare.CER(), r.InkFraction, r.Blank)
+		if r.Blank || slices.Contains(r.Warnings, WarnBlank) {
+			t.Errorf("%s p%d faded: taken for a blank page", fx.c.File, fx.c.Page)
+		}
+		if got.CER() > bare.CER()+0.005 {
+			t.Errorf("%s p%d faded: CER %.4f, the tesseract command %.4f", fx.c.File, fx.c.Page, got.CER(), bare.CER())
+		}
+
+		back := image.NewGray(fx.gray.Rect)
+		for j := range back.Pix {
+			back.Pix[j] = 242
+		}
+		bleedThrough(back, fx.gray, 0.35)
+		path = filepath.Join(rd.dir, fmt.Sprintf("back-%d.png", i))
+		writePNG(t, path, back, fx.dpi)
+		_, r = rd.read(path, "")
+		t.Logf("%-24s p%d showing through a blank back: ink %.4f, blank %v, %d words", fx.c.File, fx.c.Page, r.InkFraction, r.Blank, r.Words)
+		if !r.Blank || !slices.Contains(r.Warnings, WarnBlank) || r.Text != "" {
+			t.Errorf("%s p%d showing through a blank back: blank %v, warnings %q, text %.80q", fx.c.File, fx.c.Page, r.Blank, r.Warnings, r.Text)
+		}
+		if r.InkFraction >= BlankInk {
+			inked++
+		}
+	}
+	if inked == 0 {
+		t.Error("no blank back had ink enough to be read: the test does not reach the decision by reading")
+	}
+	t.Logf("faded pages: CER %.4f, the tesseract command %.4f", faded.CER(), raw.CER())
+}

@@ -299,3 +299,11 @@ func cloneGray(g *image.Gray) *image.Gray {
 	}
 	return c
 }
+
+// fade lightens g's print to strength (0-1) of its darkness, as a faded
+// photocopy or thermal print has it.
+func fade(g *image.Gray, strength float64) {
+	for i, v := range g.Pix {
+		g.Pix[i] = uint8(255 - (255-float64(v))*strength + 0.5)
+	}
+}

@@ -246,6 +246,11 @@ func Process(f *scan.File, n int, eng *ocr.Engine, opt Options) (*Processed, err
 			r.Times.Lines = ms(time.Since(ts))
 		}
 	}
+	if ink.Faint && !r.Blank && showThrough(&res, eng) {
+		r.Blank = true
+		r.Warnings = append(r.Warnings, WarnBlank)
+		res = ocr.Result{}
+	}
 	r.OCRConfidence = res.MeanConfidence
 	r.Words = len(res.Words)
 	r.Text = res.Text()
@@ -303,6 +308,29 @@ func pdfPage(p *scan.Page, embed pdf.Image, toOut raster.Affine, ow, oh int, pag
 
 // WarnBlank is the warning of a page with no ink on it.
 const WarnBlank = "blank page"
+
+// showThrough reports whether res, the reading of a page whose only ink is
+// faint (raster.Ink.Faint), read the back of a blank page showing through
+// rather than faded print: the back's print, mirrored, reads as garbage,
+// unsure and (in Vietnamese) not made of syllables, where faded print
+// reads as the page it is. The page is then blank, and the garbage is
+// no text to search or extract from.
+func showThrough(res *ocr.Result, eng *ocr.Engine) bool {
+	if len(res.Words) == 0 {
+		return true
+	}
+	if res.MeanConfidence >= LowConfidence {
+		return false
+	}
+	share, ok := ocr.Plausibility(res.Words)
+	return !vietnamese(eng) || !ok || share < showThroughSyllables
+}
+
+// showThroughSyllables is the share of a faint page's letters in
+// Vietnamese syllables under which its unsure reading is taken for the
+// back's mirrored print: such garbage scores 0.1-0.3, faded print read
+// unsurely still over 0.7.
+const showThroughSyllables = 0.5
 
 func lowDPIWarning(dpi float64) string {
 	return fmt.Sprintf("scanned at %.0f dpi, below %d dpi: re-scan for reliable text", dpi, MinDPI)

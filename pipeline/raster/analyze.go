@@ -67,11 +67,17 @@ type Ink struct {
 	// columns can outscore the text lines when the tilt is measured.
 	LX, LY []int32
 	// Contrast is the difference in gray level between the mean paper and
-	// the mean ink. A blank page (paper, noise, a little show-through) has
-	// low contrast and Ink finds nothing on it.
+	// the print's black (blackLevel). A blank page (paper, noise, a little
+	// show-through) has low contrast and Ink finds nothing on it.
 	Contrast float64
 	// Threshold is the gray level at or below which a pixel is ink.
 	Threshold uint8
+	// Faint is set when the ink as a whole (Otsu's darker class, the
+	// strokes' soft edges with them) lies within MinInkContrast of the
+	// paper, though its black does not: print faded to a third of its
+	// strength, or the back of a blank page showing through it strongly.
+	// Only reading the page tells which.
+	Faint bool
 }
 
 // Fraction is the share of the image's pixels that are ink.
@@ -86,6 +92,18 @@ func (k *Ink) Fraction() float64 {
 // taken to carry no ink at all. Printed and handwritten text differs from
 // paper by 100 levels or more; show-through and paper texture by less than 50.
 const MinInkContrast = 60
+
+// Contrast returns Otsu's threshold of hist, a page's histogram, and the
+// page's contrast: the mean of its paper (Otsu's lighter class) less its
+// print's black (blackLevel). Not less the mean of Otsu's darker class:
+// that takes in the letters' soft edges, and on print faded to a third
+// of its strength (an old photocopy, thermal paper) it lies within
+// MinInkContrast of the paper while the strokes are 75 levels under it.
+// Paper's noise and show-through have no black to speak of.
+func Contrast(hist *[256]int) (t int, contrast float64) {
+	t, _, paperMean := Otsu(hist)
+	return t, paperMean - float64(blackLevel(hist, t))
+}
 
 // FindInk binarises g, whose resolution is dpi, with Otsu's threshold.
 // Global thresholding suits flatbed scans, which are evenly lit; the
@@ -102,8 +120,9 @@ func FindInk(g *image.Gray, dpi float64) *Ink {
 		}
 	}
 	t, inkMean, paperMean := Otsu(&hist)
-	k.Contrast = paperMean - inkMean
 	k.Threshold = uint8(t)
+	k.Contrast = paperMean - float64(blackLevel(&hist, t))
+	k.Faint = paperMean-inkMean < MinInkContrast
 	if k.Contrast < MinInkContrast {
 		return k
 	}

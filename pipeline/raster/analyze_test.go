@@ -85,3 +85,40 @@ func TestBlankPageHasNoInk(t *testing.T) {
 		t.Errorf("blank paper: found %d ink pixels (contrast %.0f)", len(k.X), k.Contrast)
 	}
 }
+
+// TestFadedPrintHasInk: print faded to a quarter of its darkness is ink,
+// marked faint; the same print at full strength is not faint.
+func TestFadedPrintHasInk(t *testing.T) {
+	for _, tc := range []struct {
+		ink   uint8
+		faint bool
+	}{{185, true}, {20, false}} {
+		g := image.NewGray(image.Rect(0, 0, 600, 800))
+		for i := range g.Pix {
+			g.Pix[i] = 250
+		}
+		// Rows of letters: 2-px strokes of letters 10 px wide, 12 tall,
+		// with soft edges a level between ink and paper.
+		for y0 := 60; y0 < 740; y0 += 30 {
+			for x0 := 40; x0 < 560; x0 += 14 {
+				for y := y0; y < y0+12; y++ {
+					for x := x0; x < x0+10; x++ {
+						v := uint8(250)
+						switch {
+						case x-x0 < 2 || x-x0 >= 8 || y-y0 < 2:
+							v = tc.ink
+						case x-x0 == 2 || x-x0 == 7 || y-y0 == 2:
+							v = uint8((int(tc.ink) + 250) / 2)
+						}
+						g.Pix[y*g.Stride+x] = v
+					}
+				}
+			}
+		}
+		k := FindInk(g, 150)
+		t.Logf("print at %d: contrast %.0f, ink %.4f, faint %v", tc.ink, k.Contrast, k.Fraction(), k.Faint)
+		if k.Fraction() < 0.05 || k.Faint != tc.faint {
+			t.Errorf("print at %d on paper at 250: ink %.4f, faint %v; want ink, faint %v", tc.ink, k.Fraction(), k.Faint, tc.faint)
+		}
+	}
+}

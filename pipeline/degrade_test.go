@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"hash/crc32"
 	"image"
+	"image/color"
 	"image/png"
 	"math"
 	"math/rand/v2"
@@ -306,4 +307,42 @@ func fade(g *image.Gray, strength float64) {
 	for i, v := range g.Pix {
 		g.Pix[i] = uint8(255 - (255-float64(v))*strength + 0.5)
 	}
+}
+
+// patternedPaper prints g on security paper as land-use certificates
+// have it: pink, under a guilloche of two families of wavy lines in a
+// deeper pink, 1-1.3 px wide, every 11 and 13 px. The print multiplies
+// the paper's colour.
+func patternedPaper(g *image.Gray) *image.RGBA {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			paper := [3]float64{250, 222, 228}
+			d1 := math.Mod(float64(y)+14*math.Sin(float64(x)/37), 11)
+			d2 := math.Mod(float64(x)+12*math.Sin(float64(y)/29), 13)
+			if d1 < 1.3 || d2 < 1.1 {
+				paper = [3]float64{232, 140, 160}
+			}
+			k := float64(g.Pix[y*g.Stride+x]) / 255
+			i := img.PixOffset(x, y)
+			for c := 0; c < 3; c++ {
+				img.Pix[i+c] = uint8(paper[c] * k)
+			}
+			img.Pix[i+3] = 255
+		}
+	}
+	return img
+}
+
+// toGray is img as a grey scanner records it (luminance).
+func toGray(img image.Image) *image.Gray {
+	b := img.Bounds()
+	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			g.Pix[y*g.Stride+x] = color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y
+		}
+	}
+	return g
 }

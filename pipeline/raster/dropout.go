@@ -123,9 +123,27 @@ func BlackLevel(g *image.Gray) uint8 {
 	return blackLevel(&hist, t)
 }
 
-// blackLevel returns the first quartile of the histogram's pixels at or
-// below threshold t.
+// blackLevel returns the level of the print's black in hist, whose
+// Otsu threshold is t: the first quartile of the pixels at or below t.
+// Where that class holds, besides the print, more of a much lighter ink
+// (a certificate's guilloche on its pink paper, a tinted form's pattern,
+// a large seal), its quartile lies in that ink; Otsu's split of the class
+// then finds the print apart from it, and the darker part's quartile, a
+// MinInkContrast darker or more, is the black.
 func blackLevel(hist *[256]int, t int) uint8 {
+	b := quartile(hist, t)
+	var dark [256]int
+	copy(dark[:t+1], hist[:t+1])
+	if t2, _, _ := Otsu(&dark); t2 > 0 && t2 < t {
+		if d := quartile(hist, t2); int(b)-int(d) >= MinInkContrast {
+			return d
+		}
+	}
+	return b
+}
+
+// quartile returns the first quartile of hist's pixels at or below t.
+func quartile(hist *[256]int, t int) uint8 {
 	n := 0
 	for v := 0; v <= t; v++ {
 		n += hist[v]

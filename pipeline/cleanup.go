@@ -184,6 +184,10 @@ func dropColour(p *scan.Page, r *PageReport, opt Options) {
 	if red == nil && blue == nil {
 		return
 	}
+	if red != nil {
+		// Red print (titles, headings) is read, not dropped with the seals.
+		red, r.RedPrint = raster.RedPrint(red, p.DPI/float64(c.Scale))
+	}
 	if raster.Dropout(p.Gray, red, blue, c.Scale, raster.BlackLevel(p.Gray)) == 0 {
 		return
 	}

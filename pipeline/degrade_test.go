@@ -346,3 +346,24 @@ func toGray(img image.Image) *image.Gray {
 	}
 	return g
 }
+
+// printRed reprints the print of the page's top share in red ink, as
+// certificates print their letterhead and title; the page's top is at the
+// image's bottom when it is stored upside down.
+func (p *colourPage) printRed(share float64, upsideDown bool) {
+	red := [3]float64{200, 25, 35}
+	b := p.img.Rect
+	y0 := b.Min.Y
+	if upsideDown {
+		y0 = b.Max.Y - int(share*float64(b.Dy()))
+	}
+	for y := y0; y < y0+int(share*float64(b.Dy())); y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			i := p.img.PixOffset(x, y)
+			k := 1 - float64(p.img.Pix[i+1])/255 // grey so far: R = G = B
+			for c := 0; c < 3; c++ {
+				p.img.Pix[i+c] = uint8(255 - k*(255-red[c]) + 0.5)
+			}
+		}
+	}
+}

@@ -80,8 +80,11 @@ type PageReport struct {
 	OCRDPI float64 `json:"ocr_dpi"`
 	// LeaderDots counts the form's dotted-line dots erased before OCR,
 	// Specks the specks of dust and toner (StepDespeckle).
-	LeaderDots    int     `json:"leader_dots"`
-	Specks        int     `json:"specks,omitempty"`
+	LeaderDots int `json:"leader_dots"`
+	Specks     int `json:"specks,omitempty"`
+	// RedPrint counts the red letters kept from the red dropout: print in
+	// red, read as print, where the seals' red was dropped.
+	RedPrint      int     `json:"red_print,omitempty"`
 	OCRConfidence float64 `json:"ocr_confidence"`
 	Words         int     `json:"words"`
 	Text          string  `json:"text"`

@@ -129,18 +129,32 @@ func BlackLevel(g *image.Gray) uint8 {
 // (a certificate's guilloche on its pink paper, a tinted form's pattern,
 // a large seal), its quartile lies in that ink; Otsu's split of the class
 // then finds the print apart from it, and the darker part's quartile, a
-// MinInkContrast darker or more, is the black.
+// MinInkContrast darker or more, is the black, if there is print enough.
 func blackLevel(hist *[256]int, t int) uint8 {
 	b := quartile(hist, t)
 	var dark [256]int
 	copy(dark[:t+1], hist[:t+1])
 	if t2, _, _ := Otsu(&dark); t2 > 0 && t2 < t {
-		if d := quartile(hist, t2); int(b)-int(d) >= MinInkContrast {
+		n, part := 0, 0
+		for v := 0; v <= t; v++ {
+			if n += hist[v]; v <= t2 {
+				part += hist[v]
+			}
+		}
+		// The darker part must be print, not the odd speck of dust on a
+		// blank page, whose noise is the whole darker class.
+		if d := quartile(hist, t2); int(b)-int(d) >= MinInkContrast && part*minPrintShare >= n {
 			return d
 		}
 	}
 	return b
 }
+
+// minPrintShare: the print is at least 1/minPrintShare of a page's dark
+// pixels where a pattern outnumbers it (blackLevel). Generated pages on
+// guilloche have it at a tenth; the specks on a blank page at a
+// thousandth.
+const minPrintShare = 50
 
 // quartile returns the first quartile of hist's pixels at or below t.
 func quartile(hist *[256]int, t int) uint8 {

@@ -347,11 +347,11 @@ func toGray(img image.Image) *image.Gray {
 	return g
 }
 
-// printRed reprints the print of the page's top share in red ink, as
-// certificates print their letterhead and title; the page's top is at the
-// image's bottom when it is stored upside down.
-func (p *colourPage) printRed(share float64, upsideDown bool) {
-	red := [3]float64{200, 25, 35}
+// printIn reprints the print of the page's top share in ink of colour c
+// (an RGB triplet), as certificates print their letterhead and title in
+// red; the page's top is at the image's bottom when it is stored upside
+// down.
+func (p *colourPage) printIn(c [3]float64, share float64, upsideDown bool) {
 	b := p.img.Rect
 	y0 := b.Min.Y
 	if upsideDown {
@@ -361,9 +361,15 @@ func (p *colourPage) printRed(share float64, upsideDown bool) {
 		for x := b.Min.X; x < b.Max.X; x++ {
 			i := p.img.PixOffset(x, y)
 			k := 1 - float64(p.img.Pix[i+1])/255 // grey so far: R = G = B
-			for c := 0; c < 3; c++ {
-				p.img.Pix[i+c] = uint8(255 - k*(255-red[c]) + 0.5)
+			for j := 0; j < 3; j++ {
+				p.img.Pix[i+j] = uint8(255 - k*(255-c[j]) + 0.5)
 			}
 		}
 	}
 }
+
+// Inks of print in colour.
+var (
+	printRed  = [3]float64{200, 25, 35}
+	printBlue = [3]float64{20, 50, 160}
+)

@@ -123,6 +123,30 @@ func BlackLevel(g *image.Gray) uint8 {
 	return blackLevel(&hist, t)
 }
 
+// InkShare returns the share of g's pixels that are ink (at or below
+// Otsu's threshold), sampling every few rows.
+func InkShare(g *image.Gray) float64 {
+	var hist [256]int
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	step := max(1, h/600)
+	n := 0
+	for y := 0; y < h; y += step {
+		for _, v := range g.Pix[y*g.Stride:][:w] {
+			hist[v]++
+		}
+		n += w
+	}
+	t, _, _ := Otsu(&hist)
+	ink := 0
+	for v := 0; v <= t; v++ {
+		ink += hist[v]
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(ink) / float64(n)
+}
+
 // blackLevel returns the level of the print's black in hist, whose
 // Otsu threshold is t: the first quartile of the pixels at or below t.
 // Where that class holds, besides the print, more of a much lighter ink

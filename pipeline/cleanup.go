@@ -182,22 +182,26 @@ func dropColour(p *scan.Page, r *PageReport, opt Options) {
 	if !doRed || !raster.WorthDropping(redShare) {
 		red = nil
 	}
-	// Blue is a pen's: signatures and handwriting are a small share of a
-	// page's ink (generated pages: under a twentieth). A page whose ink is
-	// half blue or more is printed in blue, and dropping it faded every
-	// letter (eight pages: CER 0.071, a quarter of the marked letters
-	// wrong, against 0.006 read as they are).
-	if !doBlue || !raster.WorthDropping(blueShare) || blueShare >= bluePrinted*raster.InkShare(p.Gray) {
+	if !doBlue || !raster.WorthDropping(blueShare) {
 		blue = nil
 	}
 	if red == nil && blue == nil {
 		return
 	}
+	black, ink := raster.Tones(p.Gray)
+	// Blue is a pen's: signatures and handwriting are a small share of a
+	// page's ink (generated pages: under a twentieth). A page whose ink is
+	// half blue or more is printed in blue, and dropping it faded every
+	// letter (eight pages: CER 0.071, a quarter of the marked letters
+	// wrong, against 0.0046 read as they are).
+	if blue != nil && blueShare >= bluePrinted*ink {
+		blue = nil
+	}
 	if red != nil {
 		// Red print (titles, headings) is read, not dropped with the seals.
 		red, r.RedPrint = raster.RedPrint(red, p.DPI/float64(c.Scale))
 	}
-	if raster.Dropout(p.Gray, red, blue, c.Scale, raster.BlackLevel(p.Gray)) == 0 {
+	if red == nil && blue == nil || raster.Dropout(p.Gray, red, blue, c.Scale, black) == 0 {
 		return
 	}
 	if red != nil {

@@ -331,8 +331,10 @@ func showThrough(res *ocr.Result, eng *ocr.Engine) bool {
 
 // showThroughSyllables is the share of a faint page's letters in
 // Vietnamese syllables under which its unsure reading is taken for the
-// back's mirrored print: such garbage scores 0.1-0.3, faded print read
-// unsurely still over 0.7.
+// back's mirrored print. Measured: the mirrored backs of generated pages
+// read at confidence 41-44 with 0.14-0.18 of their letters in syllables;
+// the same pages faded to 35 % at 95-96 with 0.96-1.00 (only a reading
+// under LowConfidence is looked at).
 const showThroughSyllables = 0.5
 
 func lowDPIWarning(dpi float64) string {

@@ -98,11 +98,12 @@ const MinInkContrast = 60
 // print's black (blackLevel). Not less the mean of Otsu's darker class:
 // that takes in the letters' soft edges, and on print faded to a third
 // of its strength (an old photocopy, thermal paper) it lies within
-// MinInkContrast of the paper while the strokes are 75 levels under it.
-// Paper's noise and show-through have no black to speak of.
-func Contrast(hist *[256]int) (t int, contrast float64) {
-	t, _, paperMean := Otsu(hist)
-	return t, paperMean - float64(blackLevel(hist, t))
+// MinInkContrast of the paper while the strokes are 75 levels under it;
+// faint says so (Ink.Faint). Paper's noise and show-through have no black
+// to speak of.
+func Contrast(hist *[256]int) (t int, contrast float64, faint bool) {
+	t, inkMean, paperMean := Otsu(hist)
+	return t, paperMean - float64(blackLevel(hist, t)), paperMean-inkMean < MinInkContrast
 }
 
 // FindInk binarises g, whose resolution is dpi, with Otsu's threshold.
@@ -119,10 +120,8 @@ func FindInk(g *image.Gray, dpi float64) *Ink {
 			hist[v]++
 		}
 	}
-	t, inkMean, paperMean := Otsu(&hist)
-	k.Threshold = uint8(t)
-	k.Contrast = paperMean - float64(blackLevel(&hist, t))
-	k.Faint = paperMean-inkMean < MinInkContrast
+	t, contrast, faint := Contrast(&hist)
+	k.Threshold, k.Contrast, k.Faint = uint8(t), contrast, faint
 	if k.Contrast < MinInkContrast {
 		return k
 	}

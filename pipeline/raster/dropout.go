@@ -111,21 +111,14 @@ func Dropout(g *image.Gray, red, blue *image.Gray, scale int, black uint8) int {
 // quartile of the pixels darker than Otsu's threshold (the rest are the
 // grey edges of strokes, and coloured ink), sampling every few rows.
 func BlackLevel(g *image.Gray) uint8 {
-	var hist [256]int
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	step := max(1, h/600)
-	for y := 0; y < h; y += step {
-		for _, v := range g.Pix[y*g.Stride:][:w] {
-			hist[v]++
-		}
-	}
-	t, _, _ := Otsu(&hist)
-	return blackLevel(&hist, t)
+	black, _ := Tones(g)
+	return black
 }
 
-// InkShare returns the share of g's pixels that are ink (at or below
-// Otsu's threshold), sampling every few rows.
-func InkShare(g *image.Gray) float64 {
+// Tones returns, from every few rows of g, the luminance of its black
+// print (as BlackLevel) and the share of its pixels that are ink (at or
+// below Otsu's threshold).
+func Tones(g *image.Gray) (black uint8, inkShare float64) {
 	var hist [256]int
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	step := max(1, h/600)
@@ -136,15 +129,15 @@ func InkShare(g *image.Gray) float64 {
 		}
 		n += w
 	}
+	if n == 0 {
+		return 0, 0
+	}
 	t, _, _ := Otsu(&hist)
 	ink := 0
-	for v := 0; v <= t; v++ {
-		ink += hist[v]
+	for _, c := range hist[:t+1] {
+		ink += c
 	}
-	if n == 0 {
-		return 0
-	}
-	return float64(ink) / float64(n)
+	return blackLevel(&hist, t), float64(ink) / float64(n)
 }
 
 // blackLevel returns the level of the print's black in hist, whose

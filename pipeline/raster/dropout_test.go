@@ -90,13 +90,17 @@ func TestRedPrint(t *testing.T) {
 		if kept != tc.kept {
 			t.Errorf("%s: %d clusters of print kept, want %d", tc.name, kept, tc.kept)
 		}
-		// What is kept has no chroma left; what is not keeps its own.
-		title := out.Pix[int(21*mm)*out.Stride+int(41*mm)]
-		if tc.kept > 0 && title != 0 {
+		// What is kept has no chroma left; a seal beside it keeps its own,
+		// to be dropped; the plane given is not changed.
+		at := func(x, y float64) uint8 { return out.Pix[int(y*mm)*out.Stride+int(x*mm)] }
+		if title := at(41, 21); tc.kept > 0 && title != 0 {
 			t.Errorf("%s: the title's chroma %d after RedPrint, want 0", tc.name, title)
 		}
-		if tc.kept == 0 && !slices.Equal(out.Pix, red.Pix) {
-			t.Errorf("%s: chroma changed where no print was kept", tc.name)
+		if ring := at(150, 230-18); tc.draw(150, 230-18) && ring != 90 {
+			t.Errorf("%s: the seal's ring has chroma %d after RedPrint, want 90", tc.name, ring)
+		}
+		if !slices.Equal(red.Pix, plane(tc.draw).Pix) {
+			t.Errorf("%s: RedPrint changed the plane it was given", tc.name)
 		}
 	}
 }

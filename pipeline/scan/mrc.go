@@ -330,7 +330,7 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 			hist[min(255, (uint32(row[x])*rowGain[x]+128)>>8)]++
 		}
 	}
-	level, contrast := raster.Contrast(&hist)
+	level, contrast, _ := raster.Contrast(&hist)
 	if contrast == 0 {
 		level = 127 // one tone: no split
 	}

@@ -192,7 +192,7 @@ func dropColour(p *scan.Page, r *PageReport, opt Options) {
 	// Blue is a pen's: signatures and handwriting are a small share of a
 	// page's ink (generated pages: under a twentieth). A page whose ink is
 	// half blue or more is printed in blue, and dropping it faded every
-	// letter (eight pages: CER 0.071, a quarter of the marked letters
+	// letter (four pages: CER 0.071, a quarter of the marked letters
 	// wrong, against 0.0046 read as they are).
 	if blue != nil && blueShare >= bluePrinted*ink {
 		blue = nil

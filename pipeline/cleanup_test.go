@@ -435,7 +435,7 @@ func TestRedPrintRead(t *testing.T) {
 }
 
 // TestBluePrintRead: a page printed in blue is read as printed: the blue
-// dropout, meant for signatures, faded every letter of it (eight generated
+// dropout, meant for signatures, faded every letter of it (four generated
 // pages: CER 0.071, a quarter of the marked letters wrong; 0.0046 reading
 // them as printed). A blue signature across its lines stays, then, as a
 // black one would (TestDropoutReadsUnderSeals drops those on black print).

@@ -82,6 +82,14 @@ func downscale(g *image.Gray, k float64) *image.Gray {
 // writePNG saves img as a PNG recording dpi (none when dpi is 0).
 func writePNG(t *testing.T, path string, img image.Image, dpi float64) {
 	t.Helper()
+	if err := os.WriteFile(path, pngBytes(t, img, dpi), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pngBytes encodes img as a PNG recording dpi (none when dpi is 0).
+func pngBytes(t testing.TB, img image.Image, dpi float64) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
@@ -96,9 +104,7 @@ func writePNG(t *testing.T, path string, img image.Image, dpi float64) {
 		chunk = append(chunk, byte(crc>>24), byte(crc>>16), byte(crc>>8), byte(crc))
 		b = append(append(append([]byte{}, b[:33]...), chunk...), b[33:]...)
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return b
 }
 
 // inkColour is a printing or writing ink as a filter over the page: the

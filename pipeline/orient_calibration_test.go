@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
 	"image"
+	"image/draw"
+	_ "image/jpeg" // the hard set's JPEG pages
 	"os"
 	"path/filepath"
 	"slices"
@@ -198,4 +201,123 @@ func (c *calibrationRun) report() string {
 	table("OSD alone: margin", c.osdMargin)
 	table("reading alone (OSD's two best turns): lead", c.readLead)
 	return b.String()
+}
+
+// TestGeometryCalibration measures the geometry's two tiers (geometrySure,
+// geometryLikely) on the calibration pages as the orient stage sees them:
+// each page in all four turns, encoded, decoded and cleaned as the
+// normalize stage cleans it (a lid border taken off, seals and signatures
+// dropped, light evened, show-through removed), which TestOrientCalibration
+// does not do. Geometry costs no reading, so this takes minutes, not tens
+// of them; it runs with the calibration:
+//
+//	SOHOA_CALIBRATE=1 go test ./pipeline -run TestGeometryCalibration -v -timeout 30m
+//
+// It fails if either tier turned a page wrong.
+func TestGeometryCalibration(t *testing.T) {
+	if os.Getenv("SOHOA_CALIBRATE") == "" {
+		t.Skip("set SOHOA_CALIBRATE=1 to measure the geometry's calibration")
+	}
+	drawSeed, setSeed := uint64(500), uint64(77)
+	if n, err := strconv.ParseUint(os.Getenv("SOHOA_CALIBRATE"), 10, 64); err == nil && n > 1 {
+		drawSeed, setSeed = n, n
+	}
+	var sure, likely, rest [2]int // pages, turned right
+	one := func(name string, img image.Image, dpi float64, want int) {
+		for k := range 4 {
+			f, err := scan.OpenBytes(name+".png", pngBytes(t, turnImage(img, k), dpi), scan.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := f.Page(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r PageReport
+			var opt Options
+			border := removeBorder(p, &r, opt) // as Process does
+			resolveDPI(p, border, &r, opt)
+			dropColour(p, &r, opt)
+			flattenLight(p, border, &r, opt)
+			suppressBleed(p, &r, opt)
+			thumb, factor := raster.Thumbnail(p.Gray, p.DPI)
+			ink := raster.FindInk(thumb, p.DPI/float64(factor))
+			if ink.Fraction() < BlankInk {
+				continue
+			}
+			geo := raster.Measure(ink)
+			e := raster.Assess(ink, geo)
+			tier := &rest
+			switch {
+			case geometrySure(e):
+				tier = &sure
+			case geometryLikely(e):
+				tier = &likely
+			}
+			tier[0]++
+			if right := geo.Turns == (want+4-k)%4; right {
+				tier[1]++
+			} else if tier != &rest {
+				t.Errorf("%s turned %d°: geometry (%+v) turned it %d° back, want %d°", name, 90*k, e, 90*geo.Turns, 90*((want+4-k)%4))
+			}
+		}
+	}
+	if _, err := os.Stat(realScans); err == nil {
+		files, _ := filepath.Glob(filepath.Join(realScans, "*.pdf"))
+		for _, path := range files {
+			f, err := scan.Open(path, scan.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n := 1; n <= f.Pages; n++ {
+				p, err := f.Page(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				one(fmt.Sprintf("%s p%d", filepath.Base(path), n), p.Gray, p.DPI, 0)
+			}
+		}
+	}
+	for _, c := range append([]degradation{degClean}, degradations...) {
+		for i := range 4 {
+			p := drawTurnedPage(t, c, 0, drawSeed+uint64(i), anyLayout)
+			one(fmt.Sprintf("drawn %s %d", c, i), p.Gray, p.DPI, 0)
+		}
+	}
+	files, err := scanset.Hard(scanset.HardPerClass, setSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		img, _, err := image.Decode(bytes.NewReader(f.Data)) // in colour, for the dropout
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := f.Pages[0]
+		dpi := float64(e.DPI)
+		if e.NoDPI {
+			dpi = 0
+		}
+		one(f.Name, img, dpi, (360-e.RotationDeg)%360/90)
+	}
+	t.Logf("geometry sure: %d/%d right; likely: %d/%d; neither (the detector or reading decides): %d/%d",
+		sure[1], sure[0], likely[1], likely[0], rest[1], rest[0])
+}
+
+// turnImage turns img k quarter turns clockwise, in colour.
+func turnImage(img image.Image, k int) image.Image {
+	b := img.Bounds()
+	src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(src, src.Rect, img, b.Min, draw.Src)
+	for range k {
+		w, h := src.Rect.Dx(), src.Rect.Dy()
+		out := image.NewRGBA(image.Rect(0, 0, h, w))
+		for y := range h {
+			for x := range w { // (x, y) goes to (h-1-y, x)
+				copy(out.Pix[x*out.Stride+4*(h-1-y):][:4], src.Pix[y*src.Stride+4*x:][:4])
+			}
+		}
+		src = out
+	}
+	return src
 }

@@ -141,6 +141,16 @@ func NewEngine(lang string) (*Engine, error) {
 		c.Close()
 		return nil, fmt.Errorf("ocr: turn off inverted re-reading: %w", err)
 	}
+	// Tesseract tests every row for fixed-pitch (typewriter) spacing, a
+	// dynamic programme over its letters' cuts, for the legacy engine's
+	// chopping; the LSTM reads whole lines and never uses the answer. Off,
+	// sohoa read the 44 hard pages and 20 clean ones to the same text, its
+	// OCR stage 1-4 % faster (two runs; the tesseract command on the hard
+	// pages straightened, 2 %).
+	if err := c.SetVariable("textord_disable_pitch_test", "1"); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: turn off the fixed-pitch test: %w", err)
+	}
 	return e, nil
 }
 

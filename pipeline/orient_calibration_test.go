@@ -34,60 +34,17 @@ func TestOrientCalibration(t *testing.T) {
 	if os.Getenv("SOHOA_CALIBRATE") == "" {
 		t.Skip("set SOHOA_CALIBRATE=1 to measure the orient stage's calibration")
 	}
-	drawSeed, setSeed := uint64(500), uint64(77)
-	if n, err := strconv.ParseUint(os.Getenv("SOHOA_CALIBRATE"), 10, 64); err == nil && n > 1 {
-		drawSeed, setSeed = n, n
-	}
 	eng := testEngine(t)
 	var cal calibrationRun
-	one := func(set, name string, g *image.Gray, dpi float64, want int) {
+	calibrationPages(t, func(pg calibrationPage) {
 		for k := range 4 {
-			turnedPage := g
+			turnedPage := pg.gray
 			if k > 0 {
-				turnedPage = raster.Turn(g, k)
+				turnedPage = raster.Turn(pg.gray, k)
 			}
-			cal.page(t, eng, set, name, turnedPage, dpi, (want+4-k)%4)
+			cal.page(t, eng, pg.set, pg.name, turnedPage, pg.dpi, (pg.want+4-k)%4)
 		}
-	}
-	if _, err := os.Stat(realScans); err == nil {
-		files, _ := filepath.Glob(filepath.Join(realScans, "*.pdf"))
-		for _, path := range files {
-			f, err := scan.Open(path, scan.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for n := 1; n <= f.Pages; n++ {
-				p, err := f.Page(n)
-				if err != nil {
-					t.Fatal(err)
-				}
-				one("real", fmt.Sprintf("%s p%d", filepath.Base(path), n), p.Gray, p.DPI, 0)
-			}
-		}
-	}
-	for _, c := range append([]degradation{degClean}, degradations...) {
-		for i := range 4 {
-			p := drawTurnedPage(t, c, 0, drawSeed+uint64(i), anyLayout)
-			one("drawn", fmt.Sprintf("%s %d", c, i), p.Gray, p.DPI, 0)
-		}
-	}
-	files, err := scanset.Hard(scanset.HardPerClass, setSeed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		sf, err := scan.OpenBytes(f.Name, f.Data, scan.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, e := range f.Pages {
-			p, err := sf.Page(i + 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			one("scanset", f.Name, p.Gray, float64(e.DPI), (360-e.RotationDeg)%360/90)
-		}
-	}
+	})
 	t.Log(cal.report())
 }
 
@@ -218,14 +175,14 @@ func TestGeometryCalibration(t *testing.T) {
 	if os.Getenv("SOHOA_CALIBRATE") == "" {
 		t.Skip("set SOHOA_CALIBRATE=1 to measure the geometry's calibration")
 	}
-	drawSeed, setSeed := uint64(500), uint64(77)
-	if n, err := strconv.ParseUint(os.Getenv("SOHOA_CALIBRATE"), 10, 64); err == nil && n > 1 {
-		drawSeed, setSeed = n, n
-	}
 	var sure, likely, rest [2]int // pages, turned right
-	one := func(name string, img image.Image, dpi float64, want int) {
+	calibrationPages(t, func(pg calibrationPage) {
+		name, dpi, want := pg.set+" "+pg.name, pg.dpi, pg.want
+		if pg.noDPI {
+			dpi = 0
+		}
 		for k := range 4 {
-			f, err := scan.OpenBytes(name+".png", pngBytes(t, turnImage(img, k), dpi), scan.Options{})
+			f, err := scan.OpenBytes(name+".png", pngBytes(t, turnImage(pg.colour, k), dpi), scan.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -261,45 +218,7 @@ func TestGeometryCalibration(t *testing.T) {
 				t.Errorf("%s turned %d°: geometry (%+v) turned it %d° back, want %d°", name, 90*k, e, 90*geo.Turns, 90*((want+4-k)%4))
 			}
 		}
-	}
-	if _, err := os.Stat(realScans); err == nil {
-		files, _ := filepath.Glob(filepath.Join(realScans, "*.pdf"))
-		for _, path := range files {
-			f, err := scan.Open(path, scan.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for n := 1; n <= f.Pages; n++ {
-				p, err := f.Page(n)
-				if err != nil {
-					t.Fatal(err)
-				}
-				one(fmt.Sprintf("%s p%d", filepath.Base(path), n), p.Gray, p.DPI, 0)
-			}
-		}
-	}
-	for _, c := range append([]degradation{degClean}, degradations...) {
-		for i := range 4 {
-			p := drawTurnedPage(t, c, 0, drawSeed+uint64(i), anyLayout)
-			one(fmt.Sprintf("drawn %s %d", c, i), p.Gray, p.DPI, 0)
-		}
-	}
-	files, err := scanset.Hard(scanset.HardPerClass, setSeed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		img, _, err := image.Decode(bytes.NewReader(f.Data)) // in colour, for the dropout
-		if err != nil {
-			t.Fatal(err)
-		}
-		e := f.Pages[0]
-		dpi := float64(e.DPI)
-		if e.NoDPI {
-			dpi = 0
-		}
-		one(f.Name, img, dpi, (360-e.RotationDeg)%360/90)
-	}
+	})
 	t.Logf("geometry sure: %d/%d right; likely: %d/%d; neither (the detector or reading decides): %d/%d",
 		sure[1], sure[0], likely[1], likely[0], rest[1], rest[0])
 }
@@ -320,4 +239,70 @@ func turnImage(img image.Image, k int) image.Image {
 		src = out
 	}
 	return src
+}
+
+// calibrationPage is one page of the calibration sets, upright or as
+// generated: want is the clockwise quarter turns that bring it upright.
+type calibrationPage struct {
+	set, name string
+	gray      *image.Gray
+	colour    image.Image // the page in colour where it has some, else gray
+	dpi       float64
+	noDPI     bool // its file records no resolution; dpi is the true one
+	want      int
+}
+
+// calibrationPages hands each page of the calibration sets to one: the
+// real scans, pages drawn by hardpage_test.go and testdata/gen/scanset's
+// hard set, drawn and generated from the seeds the table was measured on,
+// or from SOHOA_CALIBRATE's when it is over 1.
+func calibrationPages(t *testing.T, one func(calibrationPage)) {
+	drawSeed, setSeed := uint64(500), uint64(77)
+	if n, err := strconv.ParseUint(os.Getenv("SOHOA_CALIBRATE"), 10, 64); err == nil && n > 1 {
+		drawSeed, setSeed = n, n
+	}
+	if _, err := os.Stat(realScans); err == nil {
+		files, _ := filepath.Glob(filepath.Join(realScans, "*.pdf"))
+		for _, path := range files {
+			f, err := scan.Open(path, scan.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n := 1; n <= f.Pages; n++ {
+				p, err := f.Page(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				one(calibrationPage{set: "real", name: fmt.Sprintf("%s p%d", filepath.Base(path), n), gray: p.Gray, colour: p.Gray, dpi: p.DPI})
+			}
+		}
+	}
+	for _, c := range append([]degradation{degClean}, degradations...) {
+		for i := range 4 {
+			p := drawTurnedPage(t, c, 0, drawSeed+uint64(i), anyLayout)
+			one(calibrationPage{set: "drawn", name: fmt.Sprintf("%s %d", c, i), gray: p.Gray, colour: p.Gray, dpi: p.DPI})
+		}
+	}
+	files, err := scanset.Hard(scanset.HardPerClass, setSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		sf, err := scan.OpenBytes(f.Name, f.Data, scan.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := image.Decode(bytes.NewReader(f.Data)) // in colour, for the dropout
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range f.Pages {
+			p, err := sf.Page(i + 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			one(calibrationPage{set: "scanset", name: f.Name, gray: p.Gray, colour: img, dpi: float64(e.DPI), noDPI: e.NoDPI,
+				want: (360 - e.RotationDeg) % 360 / 90})
+		}
+	}
 }

@@ -144,24 +144,33 @@ func maxFilter(v []float64, w, h, k int) []float64 {
 // of those whose weight is 1 (all of them with fewer at the edges; a
 // block with none takes the nearest in its row's or column's pass).
 func boxFilter(v, weight []float64, w, h, k int) []float64 {
-	pass := func(v, wt []float64, n, count int, at func(line, i int) int) ([]float64, []float64) {
+	// A pass runs along count lines of n blocks, line l's block i at
+	// l*stride + i*step. Each line's weighted values and weights are
+	// copied out first, so the window sums read contiguous memory; they
+	// are summed in the same order as ever, so the result is the same to
+	// the bit.
+	pass := func(v, wt []float64, n, count, stride, step int) ([]float64, []float64) {
 		out, ow := make([]float64, len(v)), make([]float64, len(v))
+		vw, ws := make([]float64, n), make([]float64, n)
 		for line := 0; line < count; line++ {
-			for i := 0; i < n; i++ {
+			for i, a := 0, line*stride; i < n; i, a = i+1, a+step {
+				vw[i], ws[i] = v[a]*wt[a], wt[a]
+			}
+			for i, a := 0, line*stride; i < n; i, a = i+1, a+step {
 				var s, c float64
 				for j := max(0, i-k); j <= min(n-1, i+k); j++ {
-					s += v[at(line, j)] * wt[at(line, j)]
-					c += wt[at(line, j)]
+					s += vw[j]
+					c += ws[j]
 				}
 				if c > 0 {
-					out[at(line, i)], ow[at(line, i)] = s/c, 1
+					out[a], ow[a] = s/c, 1
 				}
 			}
 		}
 		return out, ow
 	}
-	rows, rw := pass(v, weight, w, h, func(y, x int) int { return y*w + x })
-	out, ow := pass(rows, rw, h, w, func(x, y int) int { return y*w + x })
+	rows, rw := pass(v, weight, w, h, w, 1)
+	out, ow := pass(rows, rw, h, w, 1, w)
 	// Blocks far from any paper (inside a wide border): the page's paper.
 	var paper float64
 	for i, c := range ow {

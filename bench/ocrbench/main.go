@@ -18,7 +18,8 @@
 // the marked letters (tone marks and other diacritics) each tool got wrong,
 // the pages sohoa turned the right way up, and time page by page: sohoa's
 // stages on each page (its manifest) against the tesseract command's run
-// on it, also as the median of the per-page ratios. With -sizes it only makes
+// on it, also as the median of the per-page ratios (each page's times, in
+// pages.tsv in the run's folder). With -sizes it only makes
 // sohoa's dossier and OCRmyPDF's PDF/A once each and compares their bytes
 // per page.
 package main
@@ -175,6 +176,7 @@ func main() {
 		}
 	}
 	report(os.Stdout, pages, tools)
+	pageTimes(filepath.Join(work, "pages.tsv"), pages, tessSecs, sohoaSecs, *rounds)
 }
 
 type tool struct {
@@ -603,4 +605,19 @@ func check(err error) {
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// pageTimes writes each page's time, the tesseract command's and sohoa's
+// (mean over rounds), and their ratio, for a look at the pages the median
+// of the ratios falls among.
+func pageTimes(path string, pages []*catalogPage, tess, sohoa []float64, rounds int) {
+	var b strings.Builder
+	b.WriteString("page\tclass\ttesseract_s\tsohoa_s\tratio\n")
+	for i, p := range pages {
+		if tess[i] <= 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s\t%s\t%.3f\t%.3f\t%.2f\n", filepath.Base(p.img), p.class, tess[i]/float64(rounds), sohoa[i]/float64(rounds), sohoa[i]/tess[i])
+	}
+	check(os.WriteFile(path, []byte(b.String()), 0o644))
 }

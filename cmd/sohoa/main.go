@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/sohoa/sohoa/ocr"
@@ -75,9 +76,29 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sohoa:", err)
 		os.Exit(1)
 	}
+	gcForPages()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:]))
+}
+
+// gcForPages sets the garbage collector for page work, unless GOGC or
+// GOMEMLIMIT say otherwise. A page's stages allocate about 80 MB of
+// short-lived rasters against a live heap of 20-35 MB, so at Go's
+// default the collector ran several times a page (135 times on 44 hard
+// pages), each time letting go of memory the next page faulted back in.
+// Measured on those pages, two runs each: GOGC 400 spent 2.2-3.3 % less
+// time in the stages than 100 (800 no less than 400), for a peak RSS of
+// 534-631 MB against 409-433 MB with two jobs. The limit keeps a run of
+// very large pages (an A3 sheet at 600 dpi is 70 MP) from growing the
+// heap to five times what it holds.
+func gcForPages() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(2 << 30)
+	}
 }
 
 func run(ctx context.Context, args []string) int {

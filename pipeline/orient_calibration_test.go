@@ -161,12 +161,15 @@ func (c *calibrationRun) report() string {
 }
 
 // TestGeometryCalibration measures the geometry's two tiers (geometrySure,
-// geometryLikely) on the calibration pages as the orient stage sees them:
-// each page in all four turns, encoded, decoded and cleaned as the
+// geometryLikely) on the calibration pages much as the orient stage sees
+// them: each page in all four turns, encoded, decoded and cleaned as the
 // normalize stage cleans it (a lid border taken off, seals and signatures
 // dropped, light evened, show-through removed), which TestOrientCalibration
-// does not do. Geometry costs no reading, so this takes minutes, not tens
-// of them; it runs with the calibration:
+// does not do. Not exactly: the drawn pages are drawn in grey, so their
+// seals are not dropped, and the hard set's JPEG pages are decoded by Go
+// and read back from PNG, not from their own bytes. Geometry costs no
+// reading, so this takes minutes, not tens of them; it runs with the
+// calibration:
 //
 //	SOHOA_CALIBRATE=1 go test ./pipeline -run TestGeometryCalibration -v -timeout 30m
 //
@@ -205,11 +208,11 @@ func TestGeometryCalibration(t *testing.T) {
 			geo := raster.Measure(ink)
 			e := raster.Assess(ink, geo)
 			tier := &rest
-			switch {
-			case geometrySure(e):
-				tier = &sure
-			case geometryLikely(e):
+			if score, ok := geometryTier(e); ok {
 				tier = &likely
+				if score == 1 {
+					tier = &sure
+				}
 			}
 			tier[0]++
 			if right := geo.Turns == (want+4-k)%4; right {
@@ -219,7 +222,7 @@ func TestGeometryCalibration(t *testing.T) {
 			}
 		}
 	})
-	t.Logf("geometry sure: %d/%d right; likely: %d/%d; neither (the detector or reading decides): %d/%d",
+	t.Logf("geometry sure: %d/%d right; likely: %d/%d; neither tier (the detector or reading decides; geometry alone would be right on %d of %d)",
 		sure[1], sure[0], likely[1], likely[0], rest[1], rest[0])
 }
 
@@ -246,7 +249,7 @@ func turnImage(img image.Image, k int) image.Image {
 type calibrationPage struct {
 	set, name string
 	gray      *image.Gray
-	colour    image.Image // the page in colour where it has some, else gray
+	colour    image.Image // the hard set's pages in colour, where they have some; else gray
 	dpi       float64
 	noDPI     bool // its file records no resolution; dpi is the true one
 	want      int

@@ -614,7 +614,7 @@ func pageTimes(path string, pages []*catalogPage, tess, sohoa []float64, rounds 
 	var b strings.Builder
 	b.WriteString("page\tclass\ttesseract_s\tsohoa_s\tratio\n")
 	for i, p := range pages {
-		if tess[i] <= 0 {
+		if tess[i] <= 0 || sohoa[i] <= 0 { // not timed, or not in sohoa's manifest
 			continue
 		}
 		fmt.Fprintf(&b, "%s\t%s\t%.3f\t%.3f\t%.2f\n", filepath.Base(p.img), p.class, tess[i]/float64(rounds), sohoa[i]/float64(rounds), sohoa[i]/tess[i])

@@ -106,6 +106,7 @@ func ingest(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
+	gcForPages()
 	switch {
 	case out == "":
 		return usageError{fmt.Errorf("--out is required")}

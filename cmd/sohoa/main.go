@@ -19,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/sohoa/sohoa/ocr"
@@ -76,28 +78,35 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sohoa:", err)
 		os.Exit(1)
 	}
-	gcForPages()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:]))
 }
 
-// gcForPages sets the garbage collector for page work, unless GOGC or
-// GOMEMLIMIT say otherwise. A page's stages allocate about 80 MB of
-// short-lived rasters against a live heap of 20-35 MB, so at Go's
-// default the collector ran several times a page (135 times on 44 hard
-// pages), each time letting go of memory the next page faulted back in.
-// Measured on those pages, two runs each: GOGC 400 spent 2.2-3.3 % less
-// time in the stages than 100 (800 no less than 400), for a peak RSS of
-// 534-631 MB against 409-433 MB with two jobs. The limit keeps a run of
-// very large pages (an A3 sheet at 600 dpi is 70 MP) from growing the
-// heap to five times what it holds.
+// gcForPages sets the garbage collector for page work, in the commands
+// that do it (ingest, worker), each setting unless the environment names
+// its own (GOGC, GOMEMLIMIT). A page's stages allocate about 80 MB of
+// short-lived rasters against a live heap of 20-35 MB, so at Go's default
+// the collector ran several times a page (135 times on 44 hard pages),
+// each time letting go of memory the next page faulted back in. Measured
+// on those pages, two runs each: GOGC 400 spent 2.2-3.3 % less time in the
+// stages than 100 (800 no less than 400), for a peak RSS of 534-631 MB
+// against 409-433 MB with two jobs. The soft limit, 1 GiB or half the
+// container's memory where that is less, keeps a run of very large pages
+// (a 120 MP page decodes to 480 MB) from growing the heap to five times
+// what it holds; Tesseract's own memory is outside it.
 func gcForPages() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(2 << 30)
+		limit := int64(1 << 30)
+		if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil { // "max" when unbounded
+			if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n/2 < limit {
+				limit = n / 2
+			}
+		}
+		debug.SetMemoryLimit(limit)
 	}
 }
 

@@ -289,6 +289,7 @@ func serve(ctx context.Context, args []string) (err error) {
 
 // worker runs asynq task handlers until SIGTERM.
 func worker(ctx context.Context, args []string) (err error) {
+	gcForPages()
 	var c serviceConfig
 	var reg registerConfig
 	var queues string

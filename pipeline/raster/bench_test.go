@@ -49,3 +49,26 @@ func BenchmarkRender(b *testing.B) {
 		Render(g, m, 2480, 3508)
 	}
 }
+
+// BenchmarkRedPrint: a red chroma plane of an A4 page at 100 dpi (a
+// 200-dpi scan's chroma) holding a red title and a seal.
+func BenchmarkRedPrint(b *testing.B) {
+	const dpi = 100.0
+	mm := dpi / 25.4
+	red := image.NewGray(image.Rect(0, 0, int(210*mm), int(297*mm)))
+	for y := 0; y < red.Rect.Dy(); y++ {
+		for x := 0; x < red.Rect.Dx(); x++ {
+			fx, fy := float64(x)/mm, float64(y)/mm
+			title := fx > 40 && fx < 170 && fy > 20 && fy < 24 && int(fx*10)%35 < 25
+			d := (fx-150)*(fx-150) + (fy-230)*(fy-230)
+			ring := d > 17*17 && d < 19*19
+			if title || ring {
+				red.Pix[y*red.Stride+x] = 90
+			}
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		RedPrint(red, dpi)
+	}
+}

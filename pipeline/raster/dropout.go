@@ -226,18 +226,7 @@ func RedPrint(red *image.Gray, dpi float64) (*image.Gray, int) {
 			ink[y*w+x] = v >= chromaInk
 		}
 	}
-	// The ink grown by k each way (components' convention: 0 is ink).
-	grown := image.NewGray(image.Rect(0, 0, w, h))
-	for i := range grown.Pix {
-		grown.Pix[i] = 255
-	}
-	near := grow(ink, w, h, k)
-	for i, n := range near {
-		if n {
-			grown.Pix[i] = 0
-		}
-	}
-	runs, clusters, of := components(grown, 0)
+	runs, clusters, of := components(grow(ink, w, h, k), 0)
 	keep := make([]bool, len(clusters))
 	kept := 0
 	for i, c := range clusters {
@@ -271,8 +260,9 @@ func RedPrint(red *image.Gray, dpi float64) (*image.Gray, int) {
 	return out, kept
 }
 
-// grow returns ink grown by k pixels each way (a square of 2k+1).
-func grow(ink []bool, w, h, k int) []bool {
+// grow returns ink grown by k pixels each way (a square of 2k+1), as an
+// image for components: 0 where ink is near, 255 elsewhere.
+func grow(ink []bool, w, h, k int) *image.Gray {
 	row := make([]bool, len(ink))
 	for y := 0; y < h; y++ {
 		n := 0 // ink in the window
@@ -288,18 +278,31 @@ func grow(ink []bool, w, h, k int) []bool {
 			}
 		}
 	}
-	out := make([]bool, len(ink))
-	for x := 0; x < w; x++ {
-		n := 0
-		for y := -k; y < h; y++ {
-			if y+k < h && row[(y+k)*w+x] {
-				n++
+	// Down the columns, a row at a time: each column's count of grown
+	// rows in the window.
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	count := make([]int32, w)
+	for y := -k; y < h; y++ {
+		if y+k < h {
+			for x, v := range row[(y+k)*w:][:w] {
+				if v {
+					count[x]++
+				}
 			}
-			if y-k-1 >= 0 && row[(y-k-1)*w+x] {
-				n--
+		}
+		if y-k-1 >= 0 {
+			for x, v := range row[(y-k-1)*w:][:w] {
+				if v {
+					count[x]--
+				}
 			}
-			if y >= 0 {
-				out[y*w+x] = n > 0
+		}
+		if y >= 0 {
+			o := out.Pix[y*w:][:w]
+			for x, c := range count {
+				if c == 0 {
+					o[x] = 255
+				}
 			}
 		}
 	}

@@ -385,7 +385,7 @@ func TestPatternedPaperRead(t *testing.T) {
 		for _, scan := range []struct {
 			name string
 			img  image.Image
-		}{{"colour", colour}, {"grey", toGray(colour)}} {
+		}{{"colour", colour}, {"grey", lumaOf(colour)}} {
 			path := filepath.Join(rd.dir, fmt.Sprintf("patterned-%s-%d.png", scan.name, i))
 			writePNG(t, path, scan.img, fx.dpi)
 			s, r := rd.read(path, fx.truth)

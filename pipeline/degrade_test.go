@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"hash/crc32"
 	"image"
-	"image/color"
 	"image/png"
 	"math"
 	"math/rand/v2"
@@ -339,18 +338,6 @@ func patternedPaper(g *image.Gray) *image.RGBA {
 		}
 	}
 	return img
-}
-
-// toGray is img as a grey scanner records it (luminance).
-func toGray(img image.Image) *image.Gray {
-	b := img.Bounds()
-	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < b.Dx(); x++ {
-			g.Pix[y*g.Stride+x] = color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y
-		}
-	}
-	return g
 }
 
 // printIn reprints the print of the page's top share in ink of colour c

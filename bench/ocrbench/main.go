@@ -87,6 +87,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "timing rounds per tool")
 	jobs := flag.Int("jobs", runtime.NumCPU(), "parallel pages for every tool")
 	out := flag.String("out", "bench/results", "where inputs and outputs go")
+	withOCRmyPDF := flag.Bool("ocrmypdf", true, "also run OCRmyPDF when it is installed (false: only sohoa and the tesseract command, for a quicker look at the times)")
 	sizes := flag.Bool("sizes", false, "measure only the dossiers' bytes per page: sohoa and OCRmyPDF once each, no timing, no tesseract")
 	flag.Parse()
 	log.SetFlags(0)
@@ -137,7 +138,7 @@ func main() {
 		raw = append(raw, p.img)
 	}
 	straight := straighten(pages, *jobs, filepath.Join(work, "straight"))
-	hasOCRmyPDF := exec.Command("ocrmypdf", "--version").Run() == nil
+	hasOCRmyPDF := *withOCRmyPDF && exec.Command("ocrmypdf", "--version").Run() == nil
 	tools := []*tool{
 		{name: "tesseract", pageSecs: tessSecs, run: func(int) []string { return tesseractAll(raw, *jobs, tessSecs) }},
 		{name: "tesseract, straightened by hand", run: func(int) []string { return tesseractAll(straight, *jobs, nil) }},
@@ -160,7 +161,7 @@ func main() {
 				"--jobs", fmt.Sprint(*jobs), inputPDF, o)
 			return pdfPages(o, len(pages))
 		}})
-	} else {
+	} else if *withOCRmyPDF {
 		log.Print("ocrmypdf not installed (deploy/setup.sh --bench installs it): skipped")
 	}
 

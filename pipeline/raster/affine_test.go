@@ -1,7 +1,10 @@
 package raster
 
 import (
+	"bytes"
+	"image"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -46,5 +49,31 @@ func TestThenInvert(t *testing.T) {
 	_, y = RotateAbout(10, 0, 0).Apply(10, 0)
 	if y >= 0 {
 		t.Errorf("counter-clockwise rotation moved a right-hand point down (y=%v)", y)
+	}
+}
+
+// TestRenderStrips: rendering in strips (as a page turned a quarter is)
+// gives the same pixels as row by row, margins and all.
+func TestRenderStrips(t *testing.T) {
+	src := image.NewGray(image.Rect(0, 0, 301, 211))
+	rng := rand.New(rand.NewPCG(7, 11))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(rng.IntN(256))
+	}
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	for turns := range 4 {
+		for _, skew := range []float64{0.3, -7.25} {
+			turn, ow, oh := QuarterTurn(turns, w, h)
+			toSrc := turn.Then(RotateAbout(skew, float64(ow)/2, float64(oh)/2)).Invert()
+			rows := image.NewGray(image.Rect(0, 0, ow, oh))
+			render(rows, src, toSrc, ow)
+			for _, strip := range []int{1, 13, renderStrip} {
+				strips := image.NewGray(image.Rect(0, 0, ow, oh))
+				render(strips, src, toSrc, strip)
+				if !bytes.Equal(rows.Pix, strips.Pix) {
+					t.Errorf("turned %d, tilted %.2f°: strips of %d differ from rows", turns, skew, strip)
+				}
+			}
+		}
 	}
 }

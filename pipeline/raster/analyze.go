@@ -187,6 +187,10 @@ type Layout struct {
 	// UpConfidence is how clearly the text reads one way up rather than the
 	// other, from 0 (no evidence) to 1.
 	UpConfidence float64
+	// axis is the coarse search's sharpest profile with lines across the
+	// page (0) and down it (1), kept for Assess, which would otherwise
+	// search again (0, 0: not measured).
+	axis [2]float64
 }
 
 // MaxSkew is the largest tilt searched for, in degrees.
@@ -217,12 +221,15 @@ func Measure(k *Ink) Layout {
 		turned[i] = int32((k.H+3)/4) - cy[i]
 	}
 	bestScore, bestAngle, bestTurn := -1.0, 0.0, 0
+	var axis [2]float64
 	for _, tc := range []struct {
 		turn int
 		x, y []int32
 	}{{0, cx, cy}, {1, turned, cx}} {
 		for a := -MaxSkew; a <= MaxSkew+1e-9; a++ {
-			if s := profileScore(tc.x, tc.y, cw, a); s > bestScore {
+			s := profileScore(tc.x, tc.y, cw, a)
+			axis[tc.turn] = math.Max(axis[tc.turn], s)
+			if s > bestScore {
 				bestScore, bestAngle, bestTurn = s, a, tc.turn
 			}
 		}
@@ -255,7 +262,7 @@ func Measure(k *Ink) Layout {
 	angle = refine(x, y, angle)
 	x, y = frame(k.X, k.Y)
 	up := upEvidence(x, y, angle)
-	l := Layout{Turns: bestTurn, Skew: angle, UpConfidence: math.Abs(up)}
+	l := Layout{Turns: bestTurn, Skew: angle, UpConfidence: math.Abs(up), axis: axis}
 	if up < 0 {
 		l.Turns += 2
 	}

@@ -258,22 +258,35 @@ func blockStats(g *image.Gray, block, bw, bh int) (mean, dev []float64) {
 // step-th row and column.
 func blockMeans(g *image.Gray, block, bw, bh, step int) []float64 {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
-	sum := make([]float64, bw*bh)
-	cnt := make([]float64, bw*bh)
+	// Whole sums in integers, a block's run of a row at a time (no
+	// division per pixel); as integers they are exact, so the means are
+	// what summing the pixels one by one in floating point gave.
+	sum := make([]uint32, bw*bh)
+	cnt := make([]uint32, bw*bh)
 	for y := 0; y < h; y += step {
 		row := g.Pix[y*g.Stride:][:w]
-		by := y / block * bw
-		for x := 0; x < w; x += step {
-			sum[by+x/block] += float64(row[x])
-			cnt[by+x/block]++
+		s, c := sum[y/block*bw:][:bw], cnt[y/block*bw:][:bw]
+		for bx := range bw {
+			// The sampled columns in this block: x ≡ 0 (mod step) in
+			// [bx·block, min(w, (bx+1)·block)).
+			x0 := (bx*block + step - 1) / step * step
+			x1 := min(w, (bx+1)*block)
+			var t, n uint32
+			for x := x0; x < x1; x += step {
+				t += uint32(row[x])
+				n++
+			}
+			s[bx] += t
+			c[bx] += n
 		}
 	}
-	for i := range sum {
+	mean := make([]float64, bw*bh)
+	for i, t := range sum {
 		if cnt[i] > 0 {
-			sum[i] /= cnt[i]
+			mean[i] = float64(t) / float64(cnt[i])
 		}
 	}
-	return sum
+	return mean
 }
 
 // percentileHist returns the gray level under which share p of the

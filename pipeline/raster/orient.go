@@ -54,7 +54,10 @@ func Assess(k *Ink, l Layout) Evidence {
 	if len(k.LX) == 0 {
 		return e
 	}
-	s := axisScores(k)
+	s := l.axis
+	if s == [2]float64{} {
+		s = axisScores(k)
+	}
 	best, other := s[l.Turns%2], s[1-l.Turns%2]
 	if best > 0 {
 		e.Axis = math.Max(0, (best-other)/best)

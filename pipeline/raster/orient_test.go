@@ -64,6 +64,23 @@ func TestAssessEvidence(t *testing.T) {
 	}
 }
 
+// TestAssessReusesMeasure: the axis scores Measure keeps for Assess are
+// the ones Assess would search for itself, on a page of lines each way.
+func TestAssessReusesMeasure(t *testing.T) {
+	for turns := range 2 {
+		ink := FindInk(scanned(-3.5, turns), 150)
+		l := Measure(ink)
+		if l.axis == [2]float64{} {
+			t.Fatalf("turned %d: Measure kept no axis scores", turns)
+		}
+		kept := Assess(ink, l)
+		l.axis = [2]float64{}
+		if searched := Assess(ink, l); kept != searched {
+			t.Errorf("turned %d: Assess with Measure's scores %+v, searching again %+v", turns, kept, searched)
+		}
+	}
+}
+
 // TestTextBand picks the band with the most text, not the border.
 func TestTextBand(t *testing.T) {
 	g := image.NewGray(image.Rect(0, 0, 400, 1000))

@@ -14,50 +14,83 @@ func sortInt32(v []int32) { slices.Sort(v) }
 // is hurt by the jagged strokes of nearest-neighbour rotation.
 func Render(src *image.Gray, toSrc Affine, w, h int) *image.Gray {
 	dst := image.NewGray(image.Rect(0, 0, w, h))
-	b := src.Bounds()
-	sw, sh := b.Dx(), b.Dy()
 	if quarter(toSrc) {
 		renderExact(dst, src, toSrc)
 		return dst
 	}
+	// An output row that walks down the source (a page turned a quarter)
+	// reads a new source row, and a new cache line, at every pixel; in
+	// strips of renderStrip columns, the next output row reads the lines
+	// the last one brought in. Each pixel is computed the same either way.
+	strip := w
+	if math.Abs(toSrc[1]) > math.Abs(toSrc[0]) {
+		strip = renderStrip
+	}
+	render(dst, src, toSrc, strip)
+	return dst
+}
+
+// renderStrip is the width, in output pixels, of the strips a turned page
+// is rendered in: the source rows one strip's row reads (64 bytes' worth
+// of columns) stay in cache for the next.
+const renderStrip = 64
+
+// render fills dst from src through toSrc, strip output columns at a time.
+func render(dst, src *image.Gray, toSrc Affine, strip int) {
+	b := src.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
 	// Walk each output row in 16.16 fixed point: two adds a pixel to find
 	// the source point, and integer weights for the four neighbours.
 	const one = 1 << 16
 	dx, dy := int64(math.Round(toSrc[0]*one)), int64(math.Round(toSrc[1]*one))
-	for y := 0; y < h; y++ {
+	// Per row, where x = 0 falls in the source and the span [xa, xb) in
+	// which all four neighbours exist; only the margins need the careful
+	// sampler, done here.
+	type rowStart struct {
+		px, py int64
+		xa, xb int
+	}
+	rows := make([]rowStart, h)
+	for y := range rows {
 		// Sample at pixel centres: output centre → source point, shifted by
 		// half a pixel so that integer coordinates are source centres.
 		fx, fy := toSrc.Apply(0.5, float64(y)+0.5)
 		px, py := int64(math.Round((fx-0.5)*one)), int64(math.Round((fy-0.5)*one))
-		row := dst.Pix[y*dst.Stride : y*dst.Stride+w]
-		// Inside [xa, xb) all four neighbours exist; only the margins need
-		// the careful sampler.
 		xa, xb := span(px, dx, int64(sw-1)<<16, w)
 		ya, yb := span(py, dy, int64(sh-1)<<16, w)
 		xa, xb = max(xa, ya), min(xb, yb)
 		if xb < xa {
 			xa, xb = w, w
 		}
+		rows[y] = rowStart{px, py, xa, xb}
+		row := dst.Pix[y*dst.Stride : y*dst.Stride+w]
 		for x := 0; x < xa; x++ {
 			row[x] = edge(src, sw, sh, float64(px+int64(x)*dx)/one, float64(py+int64(x)*dy)/one)
-		}
-		qx, qy := px+int64(xa)*dx, py+int64(xa)*dy
-		for x := xa; x < xb; x++ {
-			ax, ay := uint32(qx>>8)&0xff, uint32(qy>>8)&0xff // 8-bit weights
-			i := int(qy>>16)*src.Stride + int(qx>>16)
-			p0 := src.Pix[i : i+2]
-			p1 := src.Pix[i+src.Stride : i+src.Stride+2]
-			top := uint32(p0[0])*(256-ax) + uint32(p0[1])*ax
-			bot := uint32(p1[0])*(256-ax) + uint32(p1[1])*ax
-			row[x] = uint8((top*(256-ay) + bot*ay + 1<<15) >> 16)
-			qx += dx
-			qy += dy
 		}
 		for x := xb; x < w; x++ {
 			row[x] = edge(src, sw, sh, float64(px+int64(x)*dx)/one, float64(py+int64(x)*dy)/one)
 		}
 	}
-	return dst
+	for s0 := 0; s0 < w; s0 += strip {
+		s1 := min(w, s0+strip)
+		for y, r := range rows {
+			xa, xb := max(s0, r.xa), min(s1, r.xb)
+			row := dst.Pix[y*dst.Stride : y*dst.Stride+w]
+			qx, qy := r.px+int64(xa)*dx, r.py+int64(xa)*dy
+			for x := xa; x < xb; x++ {
+				ax, ay := uint32(qx>>8)&0xff, uint32(qy>>8)&0xff // 8-bit weights
+				i := int(qy>>16)*src.Stride + int(qx>>16)
+				p0 := src.Pix[i : i+2]
+				p1 := src.Pix[i+src.Stride : i+src.Stride+2]
+				top := uint32(p0[0])*(256-ax) + uint32(p0[1])*ax
+				bot := uint32(p1[0])*(256-ax) + uint32(p1[1])*ax
+				row[x] = uint8((top*(256-ay) + bot*ay + 1<<15) >> 16)
+				qx += dx
+				qy += dy
+			}
+		}
+	}
 }
 
 // span returns the x range [a, b) within [0, w) where p + x·d lies in

@@ -62,6 +62,17 @@ func TestRenderStrips(t *testing.T) {
 	}
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	for turns := range 4 {
+		// A bare quarter turn is copied (renderExact), in strips when
+		// turned: the same pixels as sampling at their centres.
+		turn, ow, oh := QuarterTurn(turns, w, h)
+		if !quarter(turn.Invert()) {
+			t.Fatalf("turned %d: %v is not taken for a bare quarter turn", turns, turn.Invert())
+		}
+		copied, sampled := Render(src, turn.Invert(), ow, oh), image.NewGray(image.Rect(0, 0, ow, oh))
+		render(sampled, src, turn.Invert(), ow)
+		if !bytes.Equal(copied.Pix, sampled.Pix) {
+			t.Errorf("turned %d: the copy differs from the sampling", turns)
+		}
 		for _, skew := range []float64{0.3, -7.25} {
 			turn, ow, oh := QuarterTurn(turns, w, h)
 			toSrc := turn.Then(RotateAbout(skew, float64(ow)/2, float64(oh)/2)).Invert()

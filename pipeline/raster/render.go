@@ -150,20 +150,27 @@ func quarter(m Affine) bool {
 func renderExact(dst, src *image.Gray, toSrc Affine) {
 	b := src.Bounds()
 	w, h := dst.Rect.Dx(), dst.Rect.Dy()
-	for y := 0; y < h; y++ {
-		// The centre of (x, y) maps to the centre of a source pixel.
-		fx, fy := toSrc.Apply(0.5, float64(y)+0.5)
-		sx, sy := int(math.Floor(fx)), int(math.Floor(fy))
-		dx, dy := int(toSrc[0]), int(toSrc[1])
-		row := dst.Pix[y*dst.Stride : y*dst.Stride+w]
-		for x := range row {
-			if sx >= 0 && sy >= 0 && sx < b.Dx() && sy < b.Dy() {
-				row[x] = src.Pix[sy*src.Stride+sx]
-			} else {
-				row[x] = 255
+	dx, dy := int(toSrc[0]), int(toSrc[1])
+	strip := w // a quarter turn walks down the source: in strips, as render
+	if dy != 0 {
+		strip = renderStrip
+	}
+	for s0 := 0; s0 < w; s0 += strip {
+		s1 := min(w, s0+strip)
+		for y := 0; y < h; y++ {
+			// The centre of (x, y) maps to the centre of a source pixel.
+			fx, fy := toSrc.Apply(float64(s0)+0.5, float64(y)+0.5)
+			sx, sy := int(math.Floor(fx)), int(math.Floor(fy))
+			row := dst.Pix[y*dst.Stride+s0 : y*dst.Stride+s1]
+			for x := range row {
+				if sx >= 0 && sy >= 0 && sx < b.Dx() && sy < b.Dy() {
+					row[x] = src.Pix[sy*src.Stride+sx]
+				} else {
+					row[x] = 255
+				}
+				sx += dx
+				sy += dy
 			}
-			sx += dx
-			sy += dy
 		}
 	}
 }

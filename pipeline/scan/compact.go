@@ -12,6 +12,7 @@ package scan
 // #include <stdlib.h>
 // #include <string.h>
 // #include <leptonica/allheaders.h>
+// #include "samples.h"
 //
 // static void quiet_compact(void) { setMsgSeverity(L_SEVERITY_NONE); }
 //
@@ -36,7 +37,7 @@ package scan
 //     for (int y = 0; y < h; y++) {
 //         const l_uint8 *s = rgb + (size_t)y * w * 3;
 //         l_uint32 *line = data + (size_t)y * wpl;
-//         for (int x = 0; x < w; x++) composeRGBPixel(s[3*x], s[3*x+1], s[3*x+2], line + x);
+//         for (int x = 0; x < w; x++) line[x] = rgb_pixel(s[3*x], s[3*x+1], s[3*x+2]);
 //     }
 //     return pix;
 // }

@@ -28,7 +28,7 @@ package scan
 //                 l_uint32 *line = data + (size_t)y * wpl;
 //                 for (int x = cx * f; x < cx * f + f && x < w; x++) {
 //                     l_int32 r, g, b;
-//                     extractRGBValues(line[x], &r, &g, &b);
+//                     rgb_of(line[x], &r, &g, &b);
 //                     int yy = (19595 * r + 38470 * g + 7471 * b + 32768) >> 16;
 //                     if (r > yy) sr += r - yy;
 //                     if (b > yy) sb += b - yy;

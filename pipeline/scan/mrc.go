@@ -39,7 +39,7 @@ package scan
 //         l_uint32 *line = data + (size_t)y * wpl;
 //         if (rgba) {
 //             const l_uint8 *s = px + (size_t)y * w * 4;
-//             for (int x = 0; x < w; x++) composeRGBPixel(s[4*x], s[4*x+1], s[4*x+2], line + x);
+//             for (int x = 0; x < w; x++) line[x] = rgb_pixel(s[4*x], s[4*x+1], s[4*x+2]);
 //         } else {
 //             for (int x = 0; x < w; x++) SET_DATA_BYTE(line, x, px[(size_t)y * w + x]);
 //         }

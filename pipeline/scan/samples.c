@@ -10,7 +10,7 @@ void pix_samples(PIX *pix, l_uint8 *dst) {
         } else {
             for (int x = 0; x < w; x++) {
                 l_int32 r, g, b;
-                extractRGBValues(line[x], &r, &g, &b);
+                rgb_of(line[x], &r, &g, &b);
                 *dst++ = r; *dst++ = g; *dst++ = b;
             }
         }

@@ -306,28 +306,25 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 	for i, v := range bg.Level {
 		gain[i] = uint32(255 * 256 / max(v, 16))
 	}
-	// Per row, each pixel's gain; per column, its cell's and its colour's.
-	rowGain, blockX, blockY := make([]uint32, w), make([]int, w), -1
-	for x := range blockX {
-		blockX[x] = min(x/bg.Block, bg.W-1)
-	}
-	evenRow := func(y int) {
-		by := min(y/bg.Block, bg.H-1)
-		if by == blockY {
-			return
-		}
-		blockY = by
-		g := gain[by*bg.W:]
-		for x, b := range blockX {
-			rowGain[x] = g[b]
-		}
-	}
+	// The page evened out first, block run by block run (a block's gain is
+	// one number); the histogram, the paper's samples and the mid-tones
+	// read it rather than work it out again.
+	stride := maskStride(w)
+	l := &layers{w: w, h: h, even: make([]byte, w*h), vivid: make([]byte, stride*h)}
 	var hist [256]int
-	for y := 0; y < h; y += 2 {
-		evenRow(y)
-		row := lum[y*w : (y+1)*w]
-		for x := 0; x < w; x += 2 {
-			hist[min(255, (uint32(row[x])*rowGain[x]+128)>>8)]++
+	for y := range h {
+		g := gain[min(y/bg.Block, bg.H-1)*bg.W:][:bg.W]
+		row, evened := lum[y*w:(y+1)*w], l.even[y*w:(y+1)*w]
+		for bx, k := range g {
+			x1 := min(w, (bx+1)*bg.Block)
+			for x := bx * bg.Block; x < x1; x++ {
+				evened[x] = uint8(min(255, (uint32(row[x])*k+128)>>8))
+			}
+		}
+		if y&1 == 0 {
+			for x := 0; x < w; x += 2 {
+				hist[evened[x]]++
+			}
 		}
 	}
 	level, contrast, _ := raster.Contrast(&hist)
@@ -356,7 +353,11 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 		}
 	}
 	cell := max(1, int(math.Round(dpi/mrcPaperDPI)))
-	pg, vg, lg := newCells(w, h, cell, comps), newCells(w, h, cell, comps), newCells(w, h, cell, comps)
+	pg, lg := newCells(w, h, cell, comps), newCells(w, h, cell, comps)
+	var vg *cells // vivid ink is a colour page's
+	if c != nil {
+		vg = newCells(w, h, cell, comps)
+	}
 	darkN := make([]uint32, len(lg.n))
 	// The print's colour: the mean of its strokes' cores, darker than
 	// their edges, else of all of it.
@@ -365,32 +366,49 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 	for x := range cellX {
 		cellX[x] = x / cell
 	}
-	stride := maskStride(w)
-	l := &layers{w: w, h: h, even: make([]byte, w*h), vivid: make([]byte, stride*h)}
 	mid, vivids := 0, 0
-	blockY = -1
 	for y := range h {
-		evenRow(y)
-		row := lum[y*w : (y+1)*w]
-		evened, vividRow := l.even[y*w:(y+1)*w], l.vivid[y*stride:(y+1)*stride]
+		row, evened, vividRow := lum[y*w:(y+1)*w], l.even[y*w:(y+1)*w], l.vivid[y*stride:(y+1)*stride]
 		cellRow := (y / cell) * pg.w
 		var crow []byte
 		if c != nil {
 			crow = c.rgb[3*min(y*c.h/h, c.h-1)*c.w:]
 		}
-		// Every pixel: evened, and taken as vivid ink or print. Paper,
-		// most of the page, costs nothing more.
-		for x, v := range row {
-			f := min(255, (uint32(v)*rowGain[x]+128)>>8)
-			evened[x] = uint8(f)
+		// One pixel in four: the paper's colour, and the mid-tones (before
+		// vivid ink is made paper below).
+		if y&1 == 0 {
+			for x := 0; x < w; x += 2 {
+				f := uint32(evened[x])
+				switch {
+				case f >= midTop:
+					if f < clean {
+						break
+					}
+					if c != nil {
+						pg.add(cellRow+cellX[x], row[x], crow, cx, x)
+					} else {
+						k := cellRow + cellX[x]
+						pg.n[k]++
+						pg.sum[k] += uint32(row[x])
+					}
+				case f > midBottom && f > ink && (c == nil || !vivid(crow[cx[x]:cx[x]+3])):
+					mid++
+				}
+			}
+		}
+		// Every pixel: taken as vivid ink or print. Paper, most of the
+		// page, costs nothing more.
+		for x, e := range evened {
+			f := uint32(e)
 			switch {
 			case f >= midTop:
 			case c != nil && vivid(crow[cx[x]:cx[x]+3]):
 				vividRow[x>>3] |= 0x80 >> (x & 7)
 				evened[x] = 255
-				vg.add(cellRow+cellX[x], v, crow, cx, x)
+				vg.add(cellRow+cellX[x], row[x], crow, cx, x)
 				vivids++
 			case f <= ink:
+				v := row[x]
 				if f <= ink/2 {
 					core.add(0, v, crow, cx, x)
 					darkN[cellRow+cellX[x]]++
@@ -398,22 +416,6 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 					lg.add(cellRow+cellX[x], v, crow, cx, x)
 				}
 				all.add(0, v, crow, cx, x)
-			}
-		}
-		if y&1 != 0 {
-			continue
-		}
-		// One pixel in four: the paper's colour, and the mid-tones.
-		for x := 0; x < w; x += 2 {
-			v := row[x]
-			f := min(255, (uint32(v)*rowGain[x]+128)>>8)
-			switch {
-			case f >= midTop:
-				if f >= clean {
-					pg.add(cellRow+cellX[x], v, crow, cx, x)
-				}
-			case f > midBottom && f > ink && (c == nil || !vivid(crow[cx[x]:cx[x]+3])):
-				mid++
 			}
 		}
 	}

@@ -258,32 +258,35 @@ func blockStats(g *image.Gray, block, bw, bh int) (mean, dev []float64) {
 // step-th row and column.
 func blockMeans(g *image.Gray, block, bw, bh, step int) []float64 {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
-	// Whole sums in integers, a block's run of a row at a time (no
-	// division per pixel); as integers they are exact, so the means are
+	// The sampled columns' sums down a row of blocks first, then each
+	// block's columns: whole sums, in integers and exact, so the means are
 	// what summing the pixels one by one in floating point gave.
-	sum := make([]uint32, bw*bh)
-	cnt := make([]uint32, bw*bh)
-	for y := 0; y < h; y += step {
-		row := g.Pix[y*g.Stride:][:w]
-		s, c := sum[y/block*bw:][:bw], cnt[y/block*bw:][:bw]
-		for bx := range bw {
-			// The sampled columns in this block: x ≡ 0 (mod step) in
-			// [bx·block, min(w, (bx+1)·block)).
-			x0 := (bx*block + step - 1) / step * step
-			x1 := min(w, (bx+1)*block)
-			var t, n uint32
-			for x := x0; x < x1; x += step {
-				t += uint32(row[x])
-				n++
-			}
-			s[bx] += t
-			c[bx] += n
-		}
-	}
+	col := make([]uint32, (w+step-1)/step)
 	mean := make([]float64, bw*bh)
-	for i, t := range sum {
-		if cnt[i] > 0 {
-			mean[i] = float64(t) / float64(cnt[i])
+	for by := range bh {
+		clear(col)
+		rows := 0
+		y0 := (by*block + step - 1) / step * step
+		for y := y0; y < min(h, (by+1)*block); y += step {
+			row := g.Pix[y*g.Stride:][:w]
+			for i := range col {
+				col[i] += uint32(row[i*step])
+			}
+			rows++
+		}
+		if rows == 0 {
+			continue
+		}
+		for bx := range bw {
+			i0 := (bx*block + step - 1) / step
+			i1 := min(len(col), ((bx+1)*block+step-1)/step)
+			var s uint32
+			for _, v := range col[i0:i1] {
+				s += v
+			}
+			if n := rows * (i1 - i0); n > 0 {
+				mean[by*bw+bx] = float64(s) / float64(n)
+			}
 		}
 	}
 	return mean

@@ -326,3 +326,40 @@ func gaussBlur(g *image.Gray, sigma float64) {
 		}
 	}
 }
+
+// TestBlockMeans: the blocks' means, summed a column at a time, are the
+// means of their sampled pixels, on sizes that leave part blocks at the
+// edges.
+func TestBlockMeans(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	g := image.NewGray(image.Rect(0, 0, 203, 157))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(rng.IntN(256))
+	}
+	for _, block := range []int{2, 7, 8, 12} {
+		for _, step := range []int{1, 2, 4} {
+			bw, bh := (203+block-1)/block, (157+block-1)/block
+			got := blockMeans(g, block, bw, bh, step)
+			for by := range bh {
+				for bx := range bw {
+					var sum, n float64
+					for y := by * block; y < min(157, (by+1)*block); y++ {
+						for x := bx * block; x < min(203, (bx+1)*block); x++ {
+							if y%step == 0 && x%step == 0 {
+								sum += float64(g.Pix[y*g.Stride+x])
+								n++
+							}
+						}
+					}
+					want := 0.0
+					if n > 0 {
+						want = sum / n
+					}
+					if got[by*bw+bx] != want {
+						t.Fatalf("block %d, step %d, block (%d, %d): mean %v, want %v", block, step, bx, by, got[by*bw+bx], want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -98,6 +98,7 @@ package scan
 import "C"
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -397,9 +398,14 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 			}
 		}
 		// Every pixel: taken as vivid ink or print. Paper, most of the
-		// page, costs nothing more.
-		for x, e := range evened {
-			f := uint32(e)
+		// page, costs nothing more: eight pixels at a time are passed
+		// over where none is under midTop.
+		for x := 0; x < w; x++ {
+			if x&7 == 0 && x+8 <= w && !anyUnder(binary.LittleEndian.Uint64(evened[x:]), midTop) {
+				x += 7
+				continue
+			}
+			f := uint32(evened[x])
 			switch {
 			case f >= midTop:
 			case c != nil && vivid(crow[cx[x]:cx[x]+3]):
@@ -584,89 +590,152 @@ func (c *cells) add(k int, v byte, crow []byte, cx []int, x int) {
 // cell by cell from the cells around: the paper under a bold title is the
 // paper beside it), else the layer's mean colour, else none.
 func (c *cells) image(none uint8, spread bool) image.Image {
-	n := len(c.n)
-	val := make([]uint8, n*c.comps)
-	known := make([]bool, n)
+	n, comps := len(c.n), c.comps
+	// The image's own pixels: a byte a cell, or RGBA for colour.
+	ps := comps
+	if comps == 3 {
+		ps = 4
+	}
+	pix := make([]uint8, n*ps)
 	var total [3]uint64
 	var count uint64
-	for k := range n {
-		if c.n[k] == 0 {
+	for k, m := range c.n {
+		if m == 0 {
 			continue
 		}
-		known[k] = true
-		count += uint64(c.n[k])
-		for j := range c.comps {
-			s := c.sum[c.comps*k+j]
+		count += uint64(m)
+		for j := range comps {
+			s := c.sum[comps*k+j]
 			total[j] += uint64(s)
-			val[c.comps*k+j] = uint8((s + c.n[k]/2) / c.n[k])
+			pix[ps*k+j] = roundDiv(s, m)
 		}
 	}
 	var mean [3]uint8
-	for j := range c.comps {
+	for j := range comps {
 		mean[j] = none
 		if count > 0 {
 			mean[j] = uint8(total[j] / count)
 		}
 	}
+	known := c.n
 	if spread {
-		var unknown []int
-		for k := range n {
-			if !known[k] {
-				unknown = append(unknown, k)
-			}
-		}
-		// Ring by ring inwards; a cell takes the mean of the neighbours
-		// known before this ring, so the result does not depend on order.
-		for pass := 0; pass < 32 && len(unknown) > 0; pass++ {
-			var ring []int
-			rest := unknown[:0] // filtered in place
-			for _, k := range unknown {
-				x, y := k%c.w, k/c.w
-				var s [3]uint32
-				m := uint32(0)
-				for _, d := range [4][2]int{{-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
-					nx, ny := x+d[0], y+d[1]
-					if nx < 0 || ny < 0 || nx >= c.w || ny >= c.h || !known[ny*c.w+nx] {
-						continue
-					}
-					for j := range c.comps {
-						s[j] += uint32(val[c.comps*(ny*c.w+nx)+j])
-					}
-					m++
-				}
-				if m == 0 {
-					rest = append(rest, k)
-					continue
-				}
-				for j := range c.comps {
-					val[c.comps*k+j] = uint8(s[j] / m)
-				}
-				ring = append(ring, k)
-			}
-			for _, k := range ring {
-				known[k] = true
-			}
-			unknown = rest
-		}
-	}
-	for k := range n {
-		if !known[k] {
-			for j := range c.comps {
-				val[c.comps*k+j] = mean[j]
-			}
-		}
+		known = c.spread(pix, ps)
 	}
 	r := image.Rect(0, 0, c.w, c.h)
-	if c.comps == 1 {
-		return &image.Gray{Pix: val, Stride: c.w, Rect: r}
+	if comps == 1 {
+		for k, m := range known {
+			if m == 0 {
+				pix[k] = mean[0]
+			}
+		}
+		return &image.Gray{Pix: pix, Stride: c.w, Rect: r}
 	}
-	rgba := image.NewRGBA(r)
-	for k := range n {
-		copy(rgba.Pix[4*k:], val[3*k:3*k+3])
-		rgba.Pix[4*k+3] = 255
+	for k, m := range known {
+		p := pix[4*k : 4*k+4]
+		if m == 0 {
+			p[0], p[1], p[2] = mean[0], mean[1], mean[2]
+		}
+		p[3] = 255
 	}
-	return rgba
+	return &image.RGBA{Pix: pix, Stride: 4 * c.w, Rect: r}
 }
+
+// spread gives the cells with no pixels of the layer, in pix (ps bytes a
+// cell), the mean of their neighbours', ring by ring inwards from the
+// cells that have some; a cell takes the mean of the neighbours known
+// before its ring, so the result does not depend on order. It returns
+// which cells are known after (non-zero), at most 32 rings in.
+func (c *cells) spread(pix []uint8, ps int) []uint32 {
+	known := make([]uint32, len(c.n))
+	var unknown []int32
+	for k, m := range c.n {
+		if m == 0 {
+			unknown = append(unknown, int32(k))
+		} else {
+			known[k] = 1
+		}
+	}
+	var ring []int32
+	for pass := 0; pass < 32 && len(unknown) > 0; pass++ {
+		ring = ring[:0]
+		rest := unknown[:0] // filtered in place
+		for _, k32 := range unknown {
+			k := int(k32)
+			y := k / c.w
+			x := k - y*c.w
+			var s [3]uint32
+			m := uint32(0)
+			add := func(nk int) {
+				if known[nk] == 0 {
+					return
+				}
+				for j := range c.comps {
+					s[j] += uint32(pix[ps*nk+j])
+				}
+				m++
+			}
+			if x > 0 {
+				add(k - 1)
+			}
+			if x < c.w-1 {
+				add(k + 1)
+			}
+			if y > 0 {
+				add(k - c.w)
+			}
+			if y < c.h-1 {
+				add(k + c.w)
+			}
+			if m == 0 {
+				rest = append(rest, k32)
+				continue
+			}
+			for j := range c.comps {
+				pix[ps*k+j] = uint8(s[j] / m)
+			}
+			ring = append(ring, k32)
+		}
+		for _, k := range ring {
+			known[k] = 1
+		}
+		unknown = rest
+	}
+	return known
+}
+
+// anyUnder reports whether any of the eight bytes of v is under t (1-255),
+// a word at a time: a byte with its high bit clear is under any t over
+// 128; the rest, and all bytes for t up to 128, by the borrow of a
+// byte-wise subtraction of t, which only a byte under t starts.
+func anyUnder(v uint64, t uint32) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	if t > 128 {
+		if ^v&highs != 0 {
+			return true
+		}
+		v &^= highs
+		t -= 128
+	}
+	return (v-ones*uint64(t))&^v&highs != 0
+}
+
+// roundDiv is s/m rounded to nearest, for a cell's mean: by a reciprocal
+// for the few pixels a cell holds (exact for s < 2³²/m, which a cell's
+// sum of at most 64 bytes is), else by division.
+func roundDiv(s, m uint32) uint8 {
+	if m < uint32(len(reciprocal)) && s < 1<<24 {
+		return uint8(uint64(s+m/2) * reciprocal[m] >> 32)
+	}
+	return uint8((s + m/2) / m)
+}
+
+// reciprocal[m] is ⌈2³²/m⌉.
+var reciprocal = func() (r [65]uint64) {
+	for m := 1; m < len(r); m++ {
+		r[m] = (1<<32 + uint64(m) - 1) / uint64(m)
+	}
+	return r
+}()
 
 // encodeMask codes a 1-bit mask (bits_pix, mask_2x; nil: no memory) as
 // G4, whose black (decoded as 0 without /BlackIs1) is the ink the stencil

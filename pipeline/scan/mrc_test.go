@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,6 +113,47 @@ func benchmarkCompact(b *testing.B, name string) {
 	for range b.N {
 		if _, _, err := p.Compact(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestRoundDiv: a cell's mean by reciprocal is the mean by division.
+func TestRoundDiv(t *testing.T) {
+	for m := uint32(1); m <= 80; m++ {
+		for _, s0 := range []uint32{0, 1<<24 - 70000, 1 << 24} {
+			for s := s0; s < s0+70000; s++ {
+				if got, want := roundDiv(s, m), uint8((s+m/2)/m); got != want {
+					t.Fatalf("roundDiv(%d, %d) = %d, want %d", s, m, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestAnyUnder: the word-at-a-time test agrees with byte by byte.
+func TestAnyUnder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for range 200000 {
+		// Mostly bytes at or over the threshold, now and then one under
+		// (often just under): both answers, and the edges, often.
+		th := uint32(1 + rng.IntN(255))
+		var b [8]byte
+		for i := range b {
+			switch rng.IntN(16) {
+			case 0:
+				b[i] = uint8(rng.IntN(int(th)))
+			case 1:
+				b[i] = uint8(th - 1)
+			default:
+				b[i] = uint8(int(th) + rng.IntN(256-int(th)))
+			}
+		}
+		want := false
+		for _, v := range b {
+			want = want || uint32(v) < th
+		}
+		if got := anyUnder(binary.LittleEndian.Uint64(b[:]), th); got != want {
+			t.Fatalf("anyUnder(% x, %d) = %v, want %v", b, th, got, want)
 		}
 	}
 }

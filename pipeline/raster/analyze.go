@@ -3,6 +3,7 @@ package raster
 import (
 	"image"
 	"math"
+	"math/bits"
 )
 
 // AnalysisDPI is the resolution orientation and skew are measured at. At
@@ -274,14 +275,23 @@ func Measure(k *Ink) Layout {
 func pool(x, y []int32, w, h, f int) (px, py, pw []int32) {
 	cw, ch := (w+f-1)/f, (h+f-1)/f
 	grid := make([]int32, cw*ch)
-	for i := range x {
-		grid[int(y[i])/f*cw+int(x[i])/f]++
+	if f&(f-1) == 0 { // a power of two, as Measure's are: shifts, not divisions
+		s := bits.TrailingZeros(uint(f))
+		for i := range x {
+			grid[int(y[i])>>s*cw+int(x[i])>>s]++
+		}
+	} else {
+		for i := range x {
+			grid[int(y[i])/f*cw+int(x[i])/f]++
+		}
 	}
-	for i, n := range grid {
-		if n > 0 {
-			px = append(px, int32(i%cw))
-			py = append(py, int32(i/cw))
-			pw = append(pw, n)
+	for cy := range ch {
+		for cx, n := range grid[cy*cw : (cy+1)*cw] {
+			if n > 0 {
+				px = append(px, int32(cx))
+				py = append(py, int32(cy))
+				pw = append(pw, n)
+			}
 		}
 	}
 	return px, py, pw

@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -119,6 +120,36 @@ func TestFadedPrintHasInk(t *testing.T) {
 		t.Logf("print at %d: contrast %.0f, ink %.4f, faint %v", tc.ink, k.Contrast, k.Fraction(), k.Faint)
 		if k.Fraction() < 0.05 || k.Faint != tc.faint {
 			t.Errorf("print at %d on paper at 250: ink %.4f, faint %v; want ink, faint %v", tc.ink, k.Fraction(), k.Faint, tc.faint)
+		}
+	}
+}
+
+// TestPool: pooling by shifts (a power of two) and by division count the
+// same cells, each once, in the order of the grid's rows.
+func TestPool(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	var x, y []int32
+	for range 5000 {
+		x, y = append(x, int32(rng.IntN(301))), append(y, int32(rng.IntN(97)))
+	}
+	for _, f := range []int{1, 2, 3, 4, 5, 8} {
+		px, py, pw := pool(x, y, 301, 97, f)
+		cw, ch := (301+f-1)/f, (97+f-1)/f
+		want := make([]int32, cw*ch)
+		for i := range x {
+			want[int(y[i])/f*cw+int(x[i])/f]++
+		}
+		got := make([]int32, cw*ch)
+		last := -1
+		for i := range px {
+			k := int(py[i])*cw + int(px[i])
+			if k <= last {
+				t.Fatalf("f %d: cell %d after %d", f, k, last)
+			}
+			last, got[k] = k, pw[i]
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("f %d: pooled counts differ", f)
 		}
 	}
 }

@@ -309,3 +309,19 @@ func union(runs []run, a, b int32) {
 		runs[max(ra, rb)].parent = min(ra, rb)
 	}
 }
+
+// AnyUnder reports whether any of the eight bytes of v is under t (0-255),
+// a word at a time, for passing over paper eight pixels at once: a byte with its high bit clear is under any t over
+// 128; the rest, and all bytes for t up to 128, by the borrow of a
+// byte-wise subtraction of t, which only a byte under t starts.
+func AnyUnder(v uint64, t uint32) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	if t > 128 {
+		if ^v&highs != 0 {
+			return true
+		}
+		v &^= highs
+		t -= 128
+	}
+	return (v-ones*uint64(t))&^v&highs != 0
+}

@@ -1,6 +1,7 @@
 package raster
 
 import (
+	"encoding/binary"
 	"image"
 	"math"
 	"math/rand/v2"
@@ -360,6 +361,63 @@ func TestBlockMeans(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestMaxFilter: the running window maxima are the naive search's, for
+// windows wider and narrower than the grid.
+func TestMaxFilter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, size := range [][2]int{{1, 1}, {7, 3}, {31, 17}, {5, 40}} {
+		w, h := size[0], size[1]
+		v := make([]float64, w*h)
+		for i := range v {
+			v[i] = float64(rng.IntN(2560)) / 10
+		}
+		for _, k := range []int{0, 1, 4, 9} {
+			got := maxFilter(v, w, h, k)
+			for y := range h {
+				for x := range w {
+					want := 0.0
+					for j := max(0, y-k); j <= min(h-1, y+k); j++ {
+						for i := max(0, x-k); i <= min(w-1, x+k); i++ {
+							want = max(want, v[j*w+i])
+						}
+					}
+					if got[y*w+x] != want {
+						t.Fatalf("%dx%d, k %d, (%d, %d): %v, want %v", w, h, k, x, y, got[y*w+x], want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAnyUnder: the word-at-a-time test agrees with byte by byte.
+func TestAnyUnder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for range 200000 {
+		// Mostly bytes at or over the threshold, now and then one under
+		// (often just under): both answers, and the edges, often.
+		th := uint32(1 + rng.IntN(255))
+		var b [8]byte
+		for i := range b {
+			switch rng.IntN(16) {
+			case 0:
+				b[i] = uint8(rng.IntN(int(th)))
+			case 1:
+				b[i] = uint8(th - 1)
+			default:
+				b[i] = uint8(int(th) + rng.IntN(256-int(th)))
+			}
+		}
+		want := false
+		for _, v := range b {
+			want = want || uint32(v) < th
+		}
+		if got := AnyUnder(binary.LittleEndian.Uint64(b[:]), th); got != want {
+			t.Fatalf("AnyUnder(% x, %d) = %v, want %v", b, th, got, want)
 		}
 	}
 }

@@ -115,36 +115,81 @@ func Flatten(g *image.Gray, b *Background) {
 	}
 }
 
-// maxFilter returns the maximum over (2k+1)² blocks around each block.
-// (Plain comparisons: the levels are means of pixels, never NaN, and the
-// built-in max's care for NaN cost it half its time.)
+// maxFilter returns the maximum over (2k+1)² blocks around each block
+// (those inside the grid; the levels are never negative), a pass along
+// the rows and one down the columns.
 func maxFilter(v []float64, w, h, k int) []float64 {
 	tmp := make([]float64, len(v))
 	out := make([]float64, len(v))
+	f := newWindowMax(max(w, h), k)
 	for y := 0; y < h; y++ {
-		row := v[y*w : (y+1)*w]
-		for x := 0; x < w; x++ {
-			m := 0.0
-			for _, u := range row[max(0, x-k):min(w, x+k+1)] {
-				if u > m {
-					m = u
-				}
-			}
-			tmp[y*w+x] = m
-		}
+		f.run(v[y*w:(y+1)*w], tmp[y*w:(y+1)*w])
 	}
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			m := 0.0
-			for j := max(0, y-k); j <= min(h-1, y+k); j++ {
-				if u := tmp[j*w+x]; u > m {
-					m = u
-				}
-			}
+	col, res := make([]float64, h), make([]float64, h)
+	for x := 0; x < w; x++ {
+		for y := range col {
+			col[y] = tmp[y*w+x]
+		}
+		f.run(col, res)
+		for y, m := range res {
 			out[y*w+x] = m
 		}
 	}
 	return out
+}
+
+// windowMax finds the maximum of every window of 2k+1 values along a line
+// in three comparisons a value, whatever k (van Herk and Gil-Werman): the
+// line, padded with k zeros each side, is cut into pieces of the window's
+// length, and a window's maximum is that of the suffix of the piece it
+// starts in and the prefix of the next. Maxima are exact, so the result
+// is the naive search's. The values must not be negative (the padding
+// stands for the edge).
+type windowMax struct {
+	k                   int
+	padded, pre, suffix []float64
+}
+
+func newWindowMax(n, k int) *windowMax {
+	m := n + 2*k + 2*k + 1 // room for the padding and a last part piece
+	return &windowMax{k: k, padded: make([]float64, m), pre: make([]float64, m), suffix: make([]float64, m)}
+}
+
+// run writes into out the window maxima of in (len(in) ≤ the n it was
+// made for).
+func (f *windowMax) run(in, out []float64) {
+	k, win := f.k, 2*f.k+1
+	n := len(in) + 2*k
+	p := f.padded[:n]
+	clear(p[:k])
+	copy(p[k:], in)
+	clear(p[k+len(in):])
+	pre, suf := f.pre[:n], f.suffix[:n]
+	for s := 0; s < n; s += win {
+		e := min(n, s+win)
+		m := 0.0
+		for i := s; i < e; i++ {
+			if p[i] > m {
+				m = p[i]
+			}
+			pre[i] = m
+		}
+		m = 0
+		for i := e - 1; i >= s; i-- {
+			if p[i] > m {
+				m = p[i]
+			}
+			suf[i] = m
+		}
+	}
+	// Out's x is the padded window [x, x+2k].
+	for x := range out {
+		a, b := suf[x], pre[x+win-1]
+		if b > a {
+			a = b
+		}
+		out[x] = a
+	}
 }
 
 // boxFilter returns the mean over the (2k+1)² blocks around each block

@@ -401,7 +401,7 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 		// page, costs nothing more: eight pixels at a time are passed
 		// over where none is under midTop.
 		for x := 0; x < w; x++ {
-			if x&7 == 0 && x+8 <= w && !anyUnder(binary.LittleEndian.Uint64(evened[x:]), midTop) {
+			if x&7 == 0 && x+8 <= w && !raster.AnyUnder(binary.LittleEndian.Uint64(evened[x:]), midTop) {
 				x += 7
 				continue
 			}
@@ -701,22 +701,6 @@ func (c *cells) spread(pix []uint8, ps int) []uint32 {
 		unknown = rest
 	}
 	return known
-}
-
-// anyUnder reports whether any of the eight bytes of v is under t (1-255),
-// a word at a time: a byte with its high bit clear is under any t over
-// 128; the rest, and all bytes for t up to 128, by the borrow of a
-// byte-wise subtraction of t, which only a byte under t starts.
-func anyUnder(v uint64, t uint32) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	if t > 128 {
-		if ^v&highs != 0 {
-			return true
-		}
-		v &^= highs
-		t -= 128
-	}
-	return (v-ones*uint64(t))&^v&highs != 0
 }
 
 // roundDiv is s/m rounded to nearest, for a cell's mean: by a reciprocal

@@ -1,9 +1,7 @@
 package scan
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,34 +124,6 @@ func TestRoundDiv(t *testing.T) {
 					t.Fatalf("roundDiv(%d, %d) = %d, want %d", s, m, got, want)
 				}
 			}
-		}
-	}
-}
-
-// TestAnyUnder: the word-at-a-time test agrees with byte by byte.
-func TestAnyUnder(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 5))
-	for range 200000 {
-		// Mostly bytes at or over the threshold, now and then one under
-		// (often just under): both answers, and the edges, often.
-		th := uint32(1 + rng.IntN(255))
-		var b [8]byte
-		for i := range b {
-			switch rng.IntN(16) {
-			case 0:
-				b[i] = uint8(rng.IntN(int(th)))
-			case 1:
-				b[i] = uint8(th - 1)
-			default:
-				b[i] = uint8(int(th) + rng.IntN(256-int(th)))
-			}
-		}
-		want := false
-		for _, v := range b {
-			want = want || uint32(v) < th
-		}
-		if got := anyUnder(binary.LittleEndian.Uint64(b[:]), th); got != want {
-			t.Fatalf("anyUnder(% x, %d) = %v, want %v", b, th, got, want)
 		}
 	}
 }

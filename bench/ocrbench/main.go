@@ -18,8 +18,9 @@
 // the marked letters (tone marks and other diacritics) each tool got wrong,
 // the pages sohoa turned the right way up, and time page by page: sohoa's
 // stages on each page (its manifest) against the tesseract command's run
-// on it, also as the median of the per-page ratios (each page's times, in
-// pages.tsv in the run's folder). With -sizes it only makes
+// on it, also as the median over the pages of their ratios (a page's
+// ratio is the median over the rounds of its ratio in each round; each
+// page's times and ratio in pages.tsv in the run's folder). With -sizes it only makes
 // sohoa's dossier and OCRmyPDF's PDF/A once each and compares their bytes
 // per page.
 package main
@@ -133,6 +134,7 @@ func main() {
 
 	// Each page's time, for the per-page ratios.
 	tessSecs, sohoaSecs := make([]float64, len(pages)), make([]float64, len(pages))
+	var tessRounds, sohoaRounds [][]float64 // the same, round by round
 	var raw []string
 	for _, p := range pages {
 		raw = append(raw, p.img)
@@ -140,7 +142,12 @@ func main() {
 	straight := straighten(pages, *jobs, filepath.Join(work, "straight"))
 	hasOCRmyPDF := *withOCRmyPDF && exec.Command("ocrmypdf", "--version").Run() == nil
 	tools := []*tool{
-		{name: "tesseract", pageSecs: tessSecs, run: func(int) []string { return tesseractAll(raw, *jobs, tessSecs) }},
+		{name: "tesseract", pageSecs: tessSecs, run: func(int) []string {
+			round := make([]float64, len(pages))
+			texts := tesseractAll(raw, *jobs, round)
+			addRound(&tessRounds, tessSecs, round)
+			return texts
+		}},
 		{name: "tesseract, straightened by hand", run: func(int) []string { return tesseractAll(straight, *jobs, nil) }},
 		{name: "sohoa", pageSecs: sohoaSecs, run: func(r int) []string {
 			dir := filepath.Join(work, fmt.Sprintf("sohoa%d", r))
@@ -150,7 +157,9 @@ func main() {
 			}
 			args := append([]string{"ingest", "--quiet", "--jobs", fmt.Sprint(*jobs), "--out", dir, "--code", "BENCH"}, imgs...)
 			run(sohoa, args...)
-			readManifest(filepath.Join(dir, "BENCH.json"), pages, sohoaSecs)
+			round := make([]float64, len(pages))
+			readManifest(filepath.Join(dir, "BENCH.json"), pages, round)
+			addRound(&sohoaRounds, sohoaSecs, round)
 			return pdfPages(filepath.Join(dir, "BENCH.pdf"), len(pages))
 		}},
 	}
@@ -176,8 +185,9 @@ func main() {
 			log.Printf("round %d %-31s %.1f s", r+1, t.name, t.secs[len(t.secs)-1])
 		}
 	}
-	report(os.Stdout, pages, tools)
-	pageTimes(filepath.Join(work, "pages.tsv"), pages, tessSecs, sohoaSecs, *rounds)
+	ratios := pageRatios(tessRounds, sohoaRounds)
+	report(os.Stdout, pages, tools, ratios)
+	pageTimes(filepath.Join(work, "pages.tsv"), pages, tessSecs, sohoaSecs, ratios, *rounds)
 }
 
 type tool struct {
@@ -190,6 +200,38 @@ type tool struct {
 	// pageSecs is each page's time, summed over rounds (the tesseract
 	// command's run on the page; sohoa's stages on it, from its manifest).
 	pageSecs []float64
+}
+
+// addRound keeps a round's page times and adds them to the sums.
+func addRound(rounds *[][]float64, sum, round []float64) {
+	*rounds = append(*rounds, round)
+	for i, v := range round {
+		sum[i] += v
+	}
+}
+
+// pageRatios is each page's time ratio sohoa/tesseract: in each round,
+// then the median over the rounds (0 where a page was not timed). A round
+// the shared machine made slow for one tool but not the other moves a
+// ratio of sums; it does not move the median of three.
+func pageRatios(tess, sohoa [][]float64) []float64 {
+	if len(tess) == 0 || len(sohoa) == 0 {
+		return nil
+	}
+	out := make([]float64, len(tess[0]))
+	for i := range out {
+		var rs []float64
+		for r := range min(len(tess), len(sohoa)) {
+			if tess[r][i] > 0 && sohoa[r][i] > 0 {
+				rs = append(rs, sohoa[r][i]/tess[r][i])
+			}
+		}
+		if len(rs) > 0 {
+			slices.Sort(rs)
+			out[i] = rs[len(rs)/2]
+		}
+	}
+	return out
 }
 
 func (t *tool) median() float64 {
@@ -418,7 +460,7 @@ func outputBytes(work, name string, round int) int64 {
 	return st.Size()
 }
 
-func report(w *os.File, pages []*catalogPage, tools []*tool) {
+func report(w *os.File, pages []*catalogPage, tools []*tool, pageRatio []float64) {
 	n := float64(len(pages))
 	var tess, straight, sohoa, ocrm *tool
 	for _, t := range tools {
@@ -461,9 +503,9 @@ func report(w *os.File, pages []*catalogPage, tools []*tool) {
 	// Time page by page: sohoa's stages on a page against the tesseract
 	// command's run on it, with every core busy in both.
 	var ratios []float64
-	for i := range pages {
-		if tess.pageSecs[i] > 0 {
-			ratios = append(ratios, sohoa.pageSecs[i]/tess.pageSecs[i])
+	for _, r := range pageRatio {
+		if r > 0 {
+			ratios = append(ratios, r)
 		}
 	}
 	if len(ratios) > 0 {
@@ -609,16 +651,16 @@ func check(err error) {
 }
 
 // pageTimes writes each page's time, the tesseract command's and sohoa's
-// (mean over rounds), and their ratio, for a look at the pages the median
+// (mean over rounds), and its ratio (pageRatios), for a look at the pages the median
 // of the ratios falls among.
-func pageTimes(path string, pages []*catalogPage, tess, sohoa []float64, rounds int) {
+func pageTimes(path string, pages []*catalogPage, tess, sohoa, ratio []float64, rounds int) {
 	var b strings.Builder
 	b.WriteString("page\tclass\ttesseract_s\tsohoa_s\tratio\n")
 	for i, p := range pages {
-		if tess[i] <= 0 || sohoa[i] <= 0 { // not timed, or not in sohoa's manifest
+		if tess[i] <= 0 || sohoa[i] <= 0 || ratio[i] <= 0 { // not timed, or not in sohoa's manifest
 			continue
 		}
-		fmt.Fprintf(&b, "%s\t%s\t%.3f\t%.3f\t%.2f\n", filepath.Base(p.img), p.class, tess[i]/float64(rounds), sohoa[i]/float64(rounds), sohoa[i]/tess[i])
+		fmt.Fprintf(&b, "%s\t%s\t%.3f\t%.3f\t%.2f\n", filepath.Base(p.img), p.class, tess[i]/float64(rounds), sohoa[i]/float64(rounds), ratio[i])
 	}
 	check(os.WriteFile(path, []byte(b.String()), 0o644))
 }

@@ -19,8 +19,9 @@ import (
 	"github.com/sohoa/sohoa/sign"
 )
 
-// cpuProfile is where --cpuprofile writes; empty means no profiling.
-var cpuProfile string
+// cpuProfile and memProfile are where --cpuprofile and --memprofile
+// write; empty means no profiling.
+var cpuProfile, memProfile string
 
 // ingestRegister is ingest's population register, for the reconcile stage.
 var ingestRegister registerConfig
@@ -64,6 +65,7 @@ func ingestFlags(opt *pipeline.Options, out *string, quiet *bool) *flag.FlagSet 
 	visibleFlag(fs)
 	ingestRegister.bind(fs)
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
+	fs.StringVar(&memProfile, "memprofile", "", "write a Go profile of the run's allocations to this file at its end (for performance work)")
 	return fs
 }
 
@@ -163,10 +165,29 @@ func ingest(ctx context.Context, args []string) error {
 	prog := newProgress(os.Stderr, quiet)
 	m, err := pipeline.Ingest(ctx, files, out, opt, prog.event)
 	prog.finish()
+	if memProfile != "" {
+		if err := writeAllocs(memProfile); err != nil {
+			return err
+		}
+	}
 	if m != nil {
 		summary(os.Stdout, m, out)
 	}
 	return err
+}
+
+// writeAllocs writes the allocations profile, every allocation since the
+// start (go tool pprof -sample_index=alloc_space).
+func writeAllocs(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("write allocations profile %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 func summary(w io.Writer, m *pipeline.Manifest, dir string) {

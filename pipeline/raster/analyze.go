@@ -285,6 +285,13 @@ func pool(x, y []int32, w, h, f int) (px, py, pw []int32) {
 			grid[int(y[i])/f*cw+int(x[i])/f]++
 		}
 	}
+	cells := 0
+	for _, n := range grid {
+		if n > 0 {
+			cells++
+		}
+	}
+	px, py, pw = make([]int32, 0, cells), make([]int32, 0, cells), make([]int32, 0, cells)
 	for cy := range ch {
 		for cx, n := range grid[cy*cw : (cy+1)*cw] {
 			if n > 0 {

@@ -1,6 +1,7 @@
 package raster
 
 import (
+	"encoding/binary"
 	"image"
 	"math"
 	"slices"
@@ -251,7 +252,13 @@ func components(g *image.Gray, threshold uint8) ([]run, []blob, []int32) {
 		start := len(runs)
 		for x := 0; x < w; {
 			if row[x] > threshold {
-				x++
+				// Paper, most of a page: eight pixels at a time where none
+				// is ink.
+				if x&7 == 0 && x+8 <= w && threshold < 255 && !AnyUnder(binary.LittleEndian.Uint64(row[x:]), uint32(threshold)+1) {
+					x += 8
+				} else {
+					x++
+				}
 				continue
 			}
 			x0 := x

@@ -2,6 +2,7 @@ package raster
 
 import (
 	"image"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -91,5 +92,42 @@ func TestRemoveLeadersKeepsDotBelow(t *testing.T) {
 	}
 	if n != 39 {
 		t.Errorf("erased %d dots, want 39 (40 on the grid, less the dot below)", n)
+	}
+}
+
+// TestComponentsRuns: passing over paper a word at a time finds the runs
+// of ink a pixel-by-pixel scan finds, at every threshold.
+func TestComponentsRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	g := image.NewGray(image.Rect(0, 0, 131, 23))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(200 + rng.IntN(56))
+		if rng.IntN(12) == 0 {
+			g.Pix[i] = uint8(rng.IntN(256))
+		}
+	}
+	for _, th := range []uint8{0, 90, 199, 230, 254, 255} {
+		runs, _, _ := components(g, th)
+		var want []run
+		for y := range 23 {
+			for x := 0; x < 131; x++ {
+				if g.Pix[y*g.Stride+x] > th {
+					continue
+				}
+				x0 := x
+				for x < 131 && g.Pix[y*g.Stride+x] <= th {
+					x++
+				}
+				want = append(want, run{y: int32(y), x0: int32(x0), x1: int32(x - 1)})
+			}
+		}
+		if len(runs) != len(want) {
+			t.Fatalf("threshold %d: %d runs, want %d", th, len(runs), len(want))
+		}
+		for i, r := range runs {
+			if r.y != want[i].y || r.x0 != want[i].x0 || r.x1 != want[i].x1 {
+				t.Fatalf("threshold %d: run %d is %+v, want %+v", th, i, r, want[i])
+			}
+		}
 	}
 }

@@ -63,21 +63,6 @@ package scan
 //     return big;
 // }
 //
-// // mask_under makes the 1-bit mask of the pixels of g (w x h bytes)
-// // under thresh; with up 2, of g enlarged twice, interpolated
-// // linearly, in one pass that never holds the enlarged grey.
-// static PIX *mask_under(const l_uint8 *g, int w, int h, int thresh, int up) {
-//     PIX *pix = pixCreate(w, h, 8);
-//     if (!pix) return NULL;
-//     l_uint32 *data = pixGetData(pix);
-//     l_int32 wpl = pixGetWpl(pix);
-//     for (int y = 0; y < h; y++) memcpy(data + (size_t)y * wpl, g + (size_t)y * w, w);
-//     pixEndianByteSwap(pix);
-//     PIX *m = up == 2 ? pixScaleGray2xLIThresh(pix, thresh) : pixThresholdToBinary(pix, thresh);
-//     pixDestroy(&pix);
-//     return m;
-// }
-//
 // // g4_of codes a 1-bit pix as CCITT G4 into malloc'd *out (*n bytes);
 // // *minisblack says whether 1 decodes as black. It takes pix.
 // static int g4_of(PIX *pix, l_uint8 **out, size_t *n, int *minisblack) {
@@ -150,6 +135,63 @@ type layers struct {
 	mid float64
 }
 
+// maskUnder makes the mask of the pixels of g (w x h bytes) under th, as
+// rows of maskStride bytes; with up 2, of g enlarged twice with linear
+// interpolation (a new pixel between two is their mean, one amid four
+// theirs, rounded down; the last row and column repeat), and returns the
+// mask's size. Paper, most of a page, is passed over eight pixels at a
+// time: where a run and the run below it, and the pixels just right of
+// both, are all at or over th, so is every mean of them.
+func maskUnder(g []byte, w, h int, th uint32, up int) (bits []byte, mw, mh int) {
+	mw, mh = up*w, up*h
+	stride := maskStride(mw)
+	bits = make([]byte, stride*mh)
+	for y := range h {
+		row, next := g[y*w:(y+1)*w], g[y*w:(y+1)*w]
+		if y+1 < h && up == 2 {
+			next = g[(y+1)*w : (y+2)*w]
+		}
+		out0 := bits[up*y*stride:][:stride]
+		out1 := out0
+		if up == 2 {
+			out1 = bits[(2*y+1)*stride:][:stride]
+		}
+		for x := 0; x < w; x++ {
+			if x&7 == 0 && x+8 <= w && !raster.AnyUnder(binary.LittleEndian.Uint64(row[x:]), th) &&
+				!raster.AnyUnder(binary.LittleEndian.Uint64(next[x:]), th) &&
+				(x+8 == w || uint32(row[x+8]) >= th && uint32(next[x+8]) >= th) {
+				x += 7
+				continue
+			}
+			a := uint32(row[x])
+			if up == 1 {
+				if a < th {
+					out0[x>>3] |= 0x80 >> (x & 7)
+				}
+				continue
+			}
+			c, b, d := uint32(next[x]), a, uint32(next[x])
+			if x+1 < w {
+				b, d = uint32(row[x+1]), uint32(next[x+1])
+			}
+			i, j := 2*x, 2*x+1
+			if a < th {
+				out0[i>>3] |= 0x80 >> (i & 7)
+			}
+			if (a+b)/2 < th {
+				out0[j>>3] |= 0x80 >> (j & 7)
+			}
+			if (a+c)/2 < th {
+				out1[i>>3] |= 0x80 >> (i & 7)
+			}
+			if (a+b+c+d)/4 < th {
+				out1[j>>3] |= 0x80 >> (j & 7)
+			}
+		}
+	}
+	return bits, mw, mh
+}
+
 // maskStride is the bytes in a row of a mask w pixels wide: whole 32-bit
 // words, as Leptonica keeps them.
 func maskStride(w int) int { return (w + 31) / 32 * 4 }
@@ -183,7 +225,8 @@ func (p *Page) mixedRaster(colour bool) (im pdf.Image, ok bool, err error) {
 		}
 		return p.addForeground(&paper, m, colour)
 	}
-	if err := add(C.mask_under((*C.l_uint8)(unsafe.Pointer(&l.even[0])), C.int(w), C.int(h), C.int(l.ink)+1, C.int(up)), l.printColour); err != nil {
+	mask, pw, ph := maskUnder(l.even, w, h, uint32(l.ink)+1, up)
+	if err := add(C.bits_pix((*C.l_uint8)(unsafe.Pointer(&mask[0])), C.int(pw), C.int(ph), 1), l.printColour); err != nil {
 		return pdf.Image{}, false, err
 	}
 	for _, ink := range []struct {

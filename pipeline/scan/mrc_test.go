@@ -2,6 +2,7 @@ package scan
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,6 +123,57 @@ func TestRoundDiv(t *testing.T) {
 			for s := s0; s < s0+70000; s++ {
 				if got, want := roundDiv(s, m), uint8((s+m/2)/m); got != want {
 					t.Fatalf("roundDiv(%d, %d) = %d, want %d", s, m, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestMaskUnder: the print's mask, passing over paper a word at a time,
+// is the threshold of the page enlarged twice pixel by pixel (each new
+// pixel the mean of the two or four around it, rounded down; the last row
+// and column repeated), and of the page itself at its own size. (The
+// enlargement is Leptonica's pixScaleGray2xLIThresh's, which made these
+// masks before: the 52 fixture and hard pages' layers came out byte for
+// byte the same.)
+func TestMaskUnder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 7))
+	const w, h = 75, 19
+	g := make([]byte, w*h)
+	for i := range g {
+		g[i] = uint8(220 + rng.IntN(36))
+		if rng.IntN(9) == 0 {
+			g[i] = uint8(rng.IntN(256))
+		}
+	}
+	at := func(x, y int) uint32 { return uint32(g[min(y, h-1)*w+min(x, w-1)]) }
+	for _, th := range []uint32{0, 1, 128, 221, 256} {
+		for _, up := range []int{1, 2} {
+			bits, mw, mh := maskUnder(g, w, h, th, up)
+			stride := maskStride(mw)
+			for y := range mh {
+				for x := range mw {
+					var v uint32
+					if up == 1 {
+						v = at(x, y)
+					} else {
+						sx, sy := x/2, y/2
+						a, b, c, d := at(sx, sy), at(sx+1, sy), at(sx, sy+1), at(sx+1, sy+1)
+						switch {
+						case x%2 == 0 && y%2 == 0:
+							v = a
+						case y%2 == 0:
+							v = (a + b) / 2
+						case x%2 == 0:
+							v = (a + c) / 2
+						default:
+							v = (a + b + c + d) / 4
+						}
+					}
+					got := bits[y*stride+x>>3]&(0x80>>(x&7)) != 0
+					if want := v < th; got != want {
+						t.Fatalf("threshold %d, up %d: (%d, %d) is %v, want %v", th, up, x, y, got, want)
+					}
 				}
 			}
 		}

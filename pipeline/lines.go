@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"encoding/binary"
 	"image"
 	"math"
 	"slices"
@@ -338,16 +337,12 @@ func uncoveredLines(g *image.Gray, threshold uint8, words []ocr.Word, lineH int)
 			}
 		}
 	}
-	// ink calls f with each x of row y where uncovered ink lies, passing
-	// over paper eight pixels at a time.
+	// ink calls f with each x of row y where uncovered ink lies.
 	ink := func(y int, f func(x int)) {
 		pix, cov := g.Pix[y*g.Stride:][:w], covered[y*w:][:w]
-		for x := 0; x < w; x++ {
-			if x&7 == 0 && x+8 <= w && !raster.AnyUnder(binary.LittleEndian.Uint64(pix[x:]), uint32(threshold)) {
-				x += 7
-				continue
-			}
-			if pix[x] < threshold && !cov[x] {
+		t := uint32(threshold)
+		for x := raster.NextUnder(pix, 0, t); x < w; x = raster.NextUnder(pix, x+1, t) {
+			if !cov[x] {
 				f(x)
 			}
 		}

@@ -1,7 +1,6 @@
 package raster
 
 import (
-	"encoding/binary"
 	"image"
 	"math"
 	"slices"
@@ -250,17 +249,8 @@ func components(g *image.Gray, threshold uint8) ([]run, []blob, []int32) {
 	for y := 0; y < h; y++ {
 		row := g.Pix[y*g.Stride : y*g.Stride+w]
 		start := len(runs)
-		for x := 0; x < w; {
-			if row[x] > threshold {
-				// Paper, most of a page: eight pixels at a time where none
-				// is ink.
-				if x&7 == 0 && x+8 <= w && threshold < 255 && !AnyUnder(binary.LittleEndian.Uint64(row[x:]), uint32(threshold)+1) {
-					x += 8
-				} else {
-					x++
-				}
-				continue
-			}
+		ink := uint32(threshold) + 1
+		for x := NextUnder(row, 0, ink); x < w; x = NextUnder(row, x, ink) {
 			x0 := x
 			for x < w && row[x] <= threshold {
 				x++
@@ -315,20 +305,4 @@ func union(runs []run, a, b int32) {
 	if ra != rb {
 		runs[max(ra, rb)].parent = min(ra, rb)
 	}
-}
-
-// AnyUnder reports whether any of the eight bytes of v is under t (0-255),
-// a word at a time, for passing over paper eight pixels at once: a byte with its high bit clear is under any t over
-// 128; the rest, and all bytes for t up to 128, by the borrow of a
-// byte-wise subtraction of t, which only a byte under t starts.
-func AnyUnder(v uint64, t uint32) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	if t > 128 {
-		if ^v&highs != 0 {
-			return true
-		}
-		v &^= highs
-		t -= 128
-	}
-	return (v-ones*uint64(t))&^v&highs != 0
 }

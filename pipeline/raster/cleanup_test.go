@@ -421,3 +421,31 @@ func TestAnyUnder(t *testing.T) {
 		}
 	}
 }
+
+// TestNextUnder: the next byte under a threshold, found a word at a time,
+// is the one a byte-by-byte search finds, from every start.
+func TestNextUnder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 1))
+	row := make([]byte, 61)
+	for range 300 {
+		for i := range row {
+			row[i] = uint8(200 + rng.IntN(56))
+			if rng.IntN(20) == 0 {
+				row[i] = uint8(rng.IntN(256))
+			}
+		}
+		th := uint32(rng.IntN(257))
+		for x := 0; x <= len(row); x++ {
+			want := len(row)
+			for i := x; i < len(row); i++ {
+				if uint32(row[i]) < th {
+					want = i
+					break
+				}
+			}
+			if got := NextUnder(row, x, th); got != want {
+				t.Fatalf("NextUnder(from %d, under %d) = %d, want %d", x, th, got, want)
+			}
+		}
+	}
+}

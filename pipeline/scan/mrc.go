@@ -440,17 +440,11 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 				}
 			}
 		}
-		// Every pixel: taken as vivid ink or print. Paper, most of the
-		// page, costs nothing more: eight pixels at a time are passed
-		// over where none is under midTop.
-		for x := 0; x < w; x++ {
-			if x&7 == 0 && x+8 <= w && !raster.AnyUnder(binary.LittleEndian.Uint64(evened[x:]), midTop) {
-				x += 7
-				continue
-			}
+		// Every pixel under midTop: taken as vivid ink or print. Paper,
+		// most of the page, is passed over.
+		for x := raster.NextUnder(evened, 0, midTop); x < w; x = raster.NextUnder(evened, x+1, midTop) {
 			f := uint32(evened[x])
 			switch {
-			case f >= midTop:
 			case c != nil && vivid(crow[cx[x]:cx[x]+3]):
 				vividRow[x>>3] |= 0x80 >> (x & 7)
 				evened[x] = 255

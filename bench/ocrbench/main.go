@@ -133,8 +133,6 @@ func main() {
 	}
 
 	// Each page's time, for the per-page ratios.
-	tessSecs, sohoaSecs := make([]float64, len(pages)), make([]float64, len(pages))
-	var tessRounds, sohoaRounds [][]float64 // the same, round by round
 	var raw []string
 	for _, p := range pages {
 		raw = append(raw, p.img)
@@ -142,14 +140,12 @@ func main() {
 	straight := straighten(pages, *jobs, filepath.Join(work, "straight"))
 	hasOCRmyPDF := *withOCRmyPDF && exec.Command("ocrmypdf", "--version").Run() == nil
 	tools := []*tool{
-		{name: "tesseract", pageSecs: tessSecs, run: func(int) []string {
-			round := make([]float64, len(pages))
-			texts := tesseractAll(raw, *jobs, round)
-			addRound(&tessRounds, tessSecs, round)
-			return texts
+		{name: "tesseract", run: func(int) ([]string, []float64) {
+			secs := make([]float64, len(pages))
+			return tesseractAll(raw, *jobs, secs), secs
 		}},
-		{name: "tesseract, straightened by hand", run: func(int) []string { return tesseractAll(straight, *jobs, nil) }},
-		{name: "sohoa", pageSecs: sohoaSecs, run: func(r int) []string {
+		{name: "tesseract, straightened by hand", run: func(int) ([]string, []float64) { return tesseractAll(straight, *jobs, nil), nil }},
+		{name: "sohoa", run: func(r int) ([]string, []float64) {
 			dir := filepath.Join(work, fmt.Sprintf("sohoa%d", r))
 			var imgs []string
 			for _, p := range pages {
@@ -157,18 +153,17 @@ func main() {
 			}
 			args := append([]string{"ingest", "--quiet", "--jobs", fmt.Sprint(*jobs), "--out", dir, "--code", "BENCH"}, imgs...)
 			run(sohoa, args...)
-			round := make([]float64, len(pages))
-			readManifest(filepath.Join(dir, "BENCH.json"), pages, round)
-			addRound(&sohoaRounds, sohoaSecs, round)
-			return pdfPages(filepath.Join(dir, "BENCH.pdf"), len(pages))
+			secs := make([]float64, len(pages))
+			readManifest(filepath.Join(dir, "BENCH.json"), pages, secs)
+			return pdfPages(filepath.Join(dir, "BENCH.pdf"), len(pages)), secs
 		}},
 	}
 	if hasOCRmyPDF {
-		tools = append(tools, &tool{name: "ocrmypdf", run: func(r int) []string {
+		tools = append(tools, &tool{name: "ocrmypdf", run: func(r int) ([]string, []float64) {
 			o := filepath.Join(work, fmt.Sprintf("ocrmypdf%d.pdf", r))
 			run("ocrmypdf", "-q", "-l", "vie", "--deskew", "--rotate-pages", "--output-type", "pdfa",
 				"--jobs", fmt.Sprint(*jobs), inputPDF, o)
-			return pdfPages(o, len(pages))
+			return pdfPages(o, len(pages)), nil
 		}})
 	} else if *withOCRmyPDF {
 		log.Print("ocrmypdf not installed (deploy/setup.sh --bench installs it): skipped")
@@ -178,36 +173,46 @@ func main() {
 		for _, t := range tools {
 			peakRSS.Store(0)
 			start := time.Now()
-			t.texts = t.run(r)
+			var secs []float64
+			if t.texts, secs = t.run(r); secs != nil {
+				t.pageRounds = append(t.pageRounds, secs)
+			}
 			t.rss = max(t.rss, peakRSS.Load())
 			t.secs = append(t.secs, time.Since(start).Seconds())
 			t.bytes = outputBytes(work, t.name, r)
 			log.Printf("round %d %-31s %.1f s", r+1, t.name, t.secs[len(t.secs)-1])
 		}
 	}
-	ratios := pageRatios(tessRounds, sohoaRounds)
-	report(os.Stdout, pages, tools, ratios)
-	pageTimes(filepath.Join(work, "pages.tsv"), pages, tessSecs, sohoaSecs, ratios, *rounds)
+	report(os.Stdout, pages, tools)
+	pageTimes(filepath.Join(work, "pages.tsv"), pages, findTool(tools, "tesseract"), findTool(tools, "sohoa"))
 }
 
 type tool struct {
 	name  string
-	run   func(round int) []string
+	run   func(round int) (texts []string, pageSecs []float64)
 	texts []string
 	secs  []float64
 	bytes int64
 	rss   int64 // KiB, largest over rounds
-	// pageSecs is each page's time, summed over rounds (the tesseract
-	// command's run on the page; sohoa's stages on it, from its manifest).
-	pageSecs []float64
+	// pageRounds is each round's time for each page (the tesseract
+	// command's run on the page; sohoa's stages on it, from its
+	// manifest), for the tools that time pages.
+	pageRounds [][]float64
 }
 
-// addRound keeps a round's page times and adds them to the sums.
-func addRound(rounds *[][]float64, sum, round []float64) {
-	*rounds = append(*rounds, round)
-	for i, v := range round {
-		sum[i] += v
+// findTool returns the tool of that name.
+func findTool(tools []*tool, name string) *tool {
+	i := slices.IndexFunc(tools, func(t *tool) bool { return t.name == name })
+	return tools[i]
+}
+
+// pageMean is page i's mean time over the rounds.
+func (t *tool) pageMean(i int) float64 {
+	var s float64
+	for _, r := range t.pageRounds {
+		s += r[i]
 	}
+	return s / float64(max(1, len(t.pageRounds)))
 }
 
 // pageRatios is each page's time ratio sohoa/tesseract: in each round,
@@ -460,7 +465,7 @@ func outputBytes(work, name string, round int) int64 {
 	return st.Size()
 }
 
-func report(w *os.File, pages []*catalogPage, tools []*tool, pageRatio []float64) {
+func report(w *os.File, pages []*catalogPage, tools []*tool) {
 	n := float64(len(pages))
 	var tess, straight, sohoa, ocrm *tool
 	for _, t := range tools {
@@ -503,7 +508,7 @@ func report(w *os.File, pages []*catalogPage, tools []*tool, pageRatio []float64
 	// Time page by page: sohoa's stages on a page against the tesseract
 	// command's run on it, with every core busy in both.
 	var ratios []float64
-	for _, r := range pageRatio {
+	for _, r := range pageRatios(tess.pageRounds, sohoa.pageRounds) {
 		if r > 0 {
 			ratios = append(ratios, r)
 		}
@@ -529,8 +534,8 @@ func report(w *os.File, pages []*catalogPage, tools []*tool, pageRatio []float64
 		right := 0
 		var tsec, ssec float64
 		for _, i := range classes[c] {
-			tsec += tess.pageSecs[i]
-			ssec += sohoa.pageSecs[i]
+			tsec += tess.pageMean(i)
+			ssec += sohoa.pageMean(i)
 			f = f.Add(ocr.Compare(pages[i].truth, floor[i]))
 			tt = tt.Add(ocr.Compare(pages[i].truth, tess.texts[i]))
 			so = so.Add(ocr.Compare(pages[i].truth, sohoa.texts[i]))
@@ -653,14 +658,15 @@ func check(err error) {
 // pageTimes writes each page's time, the tesseract command's and sohoa's
 // (mean over rounds), and its ratio (pageRatios), for a look at the pages the median
 // of the ratios falls among.
-func pageTimes(path string, pages []*catalogPage, tess, sohoa, ratio []float64, rounds int) {
+func pageTimes(path string, pages []*catalogPage, tess, sohoa *tool) {
+	ratio := pageRatios(tess.pageRounds, sohoa.pageRounds)
 	var b strings.Builder
 	b.WriteString("page\tclass\ttesseract_s\tsohoa_s\tratio\n")
 	for i, p := range pages {
-		if tess[i] <= 0 || sohoa[i] <= 0 || ratio[i] <= 0 { // not timed, or not in sohoa's manifest
+		if ratio[i] <= 0 { // not timed, or not in sohoa's manifest
 			continue
 		}
-		fmt.Fprintf(&b, "%s\t%s\t%.3f\t%.3f\t%.2f\n", filepath.Base(p.img), p.class, tess[i]/float64(rounds), sohoa[i]/float64(rounds), ratio[i])
+		fmt.Fprintf(&b, "%s\t%s\t%.3f\t%.3f\t%.2f\n", filepath.Base(p.img), p.class, tess.pageMean(i), sohoa.pageMean(i), ratio[i])
 	}
 	check(os.WriteFile(path, []byte(b.String()), 0o644))
 }

@@ -58,8 +58,9 @@ type Config struct {
 	// Queues maps queue name to weight: desk work is served more often than
 	// bulk back-file work, without starving it. The queue of finishing
 	// tasks (queue.QueueFinish) is served too, whether named or not, and
-	// unless given a weight, ten times as often as all the others together
-	// (asynq tries the queues in an order drawn by weight).
+	// unless given a weight, a hundred times as often as all the others
+	// together (asynq tries the queues in an order drawn by weight; there
+	// is no strict order for one queue alone).
 	Queues map[string]int
 	// MaxRetry bounds retries of a failing task (queue.DefaultMaxRetry
 	// when 0).
@@ -99,8 +100,10 @@ type Config struct {
 var DefaultQueues = map[string]int{catalog.QueueDesk: 6, catalog.QueueBulk: 1}
 
 // withFinish returns qs with queue.QueueFinish added, where it is not
-// there, at ten times the others' weight together: a dossier's assembly
-// and signing take a second or two and go before any page waiting.
+// there, at a hundred times the others' weight together: a dossier's
+// assembly and signing take a second or two and go before any page
+// waiting. asynq draws the order it tries the queues in by weight, so a
+// page still goes first about 1 time in 100 while a finishing task waits.
 func withFinish(qs map[string]int) map[string]int {
 	out := make(map[string]int, len(qs)+1)
 	sum := 0
@@ -109,7 +112,7 @@ func withFinish(qs map[string]int) map[string]int {
 		sum += w
 	}
 	if _, ok := out[queue.QueueFinish]; !ok {
-		out[queue.QueueFinish] = 10 * max(sum, 1)
+		out[queue.QueueFinish] = 100 * max(sum, 1)
 	}
 	return out
 }

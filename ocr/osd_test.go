@@ -23,7 +23,7 @@ func turn(g *image.Gray, k int) *image.Gray {
 	return out
 }
 
-func receipt(t *testing.T) *image.Gray {
+func receipt(t testing.TB) *image.Gray {
 	t.Helper()
 	f, err := os.Open("../testdata/scans/receipt-150.png")
 	if err != nil {

@@ -4,7 +4,8 @@
 // GetPixInternal reads it straight back with pixReadMem. The PNG is never
 // kept or shown; its filtering, deflate and inflate took 7.7 % of the CPU
 // time of reading 44 degraded pages (perf). The tesseract command pays the
-// same.
+// same. Tesseract built with TESSERACT_IMAGEDATA_AS_PIX keeps the pix
+// itself (tesseract-ocr/tesseract#2965); Debian's package is not.
 //
 // This definition of pixWriteMem, in the executable, comes before
 // Leptonica's in the dynamic linker's search, so Tesseract's calls reach
@@ -12,7 +13,9 @@
 // Leptonica's serialised pix instead (IFF_SPIX: a header and the raster
 // words), which pixReadMem recognises by its header and reads back to the
 // same pixels, so the recognition is the same to the bit. Every other
-// caller, and every other format, goes to Leptonica unchanged.
+// caller, and every other format, goes to Leptonica unchanged. (Tesseract
+// writes images it keeps only in its renderers and debug output, which
+// sohoa does not use.)
 
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -1,78 +1,77 @@
 // Tesseract 5.3 hands every line image to its LSTM through an ImageData,
 // which keeps the image as a file in memory: ImageData::SetPixInternal
 // writes it with pixWriteMem as a PNG, at zlib's default level, and
-// GetPixInternal reads it straight back with pixReadMem. The PNG is never
-// kept or shown; its filtering, deflate and inflate took 7.7 % of the CPU
-// time of reading 44 degraded pages (perf). The tesseract command pays the
-// same. Tesseract built with TESSERACT_IMAGEDATA_AS_PIX keeps the pix
-// itself (tesseract-ocr/tesseract#2965); Debian's package is not.
+// GetPixInternal reads it straight back with pixReadMem. In recognition
+// the PNG is never kept or shown (only training, which writes the bytes
+// into .lstmf files, keeps them); its filtering, deflate and inflate took
+// 7.7 % of the CPU time of reading 44 degraded pages (perf). The tesseract
+// command pays the same. Tesseract built with TESSERACT_IMAGEDATA_AS_PIX
+// keeps the pix itself (tesseract-ocr/tesseract#2965); Debian's package
+// is not.
 //
 // This definition of pixWriteMem, in the executable, comes before
 // Leptonica's in the dynamic linker's search, so Tesseract's calls reach
-// it. A PNG asked for by code of the Tesseract library is written as
-// Leptonica's serialised pix instead (IFF_SPIX: a header and the raster
-// words), which pixReadMem recognises by its header and reads back to the
-// same pixels, so the recognition is the same to the bit. Every other
-// caller, and every other format, goes to Leptonica unchanged. (Tesseract
-// writes images it keeps only in its renderers and debug output, which
-// sohoa does not use.)
+// it. A PNG asked for by SetPixInternal itself is written as Leptonica's
+// serialised pix instead (IFF_SPIX: a header and the raster words), which
+// pixReadMem recognises by its header and reads back to the same pixels.
+// The pix read back differs only in what the line's recognition never
+// reads (its resolution, its input format), so the words, boxes and
+// confidences are the same (TestRawLineImages). Every other caller, and
+// every other format, goes to Leptonica unchanged. A Tesseract whose
+// SetPixInternal is not found (another version, or one that inlined it)
+// is simply not redirected.
 
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <leptonica/allheaders.h>
-#include <tesseract/capi.h>
 
 #include "linepix.h"
+
+// ImageData::SetPixInternal(Image, std::vector<char>*), as the Itanium
+// C++ ABI names it. The executable never refers to it, so dlsym finds the
+// library's own code, not a stub of the executable's.
+#define SET_PIX_INTERNAL "_ZN9tesseract9ImageData14SetPixInternalENS_5ImageEPSt6vectorIcSaIcEE"
 
 typedef l_ok (*write_mem_fn)(l_uint8 **, size_t *, PIX *, l_int32);
 
 static write_mem_fn lept_write_mem;
-// The Tesseract library's code lies in [tess_lo, tess_hi).
-static uintptr_t tess_lo, tess_hi;
+// SetPixInternal's code lies in [set_pix_lo, set_pix_hi).
+static uintptr_t set_pix_lo, set_pix_hi;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int redirect = 1;
 static unsigned long redirected;
 
-// code_range finds the loaded object that holds the address *data points
-// to and notes the span of its executable segments.
-static int code_range(struct dl_phdr_info *info, size_t size, void *data) {
-  (void)size;
-  uintptr_t addr = *(uintptr_t *)data, lo = UINTPTR_MAX, hi = 0;
-  int holds = 0;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) {
-      continue;
-    }
-    uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
-    lo = start < lo ? start : lo;
-    hi = end > hi ? end : hi;
-    holds |= addr >= start && addr < end;
+static void find_functions(void) {
+  void *next = dlsym(RTLD_NEXT, "pixWriteMem");
+  memcpy(&lept_write_mem, &next, sizeof next); // a data pointer to a function pointer, as POSIX allows
+  void *f = dlsym(RTLD_DEFAULT, SET_PIX_INTERNAL);
+  Dl_info info;
+  const ElfW(Sym) *sym = NULL;
+  if (f != NULL && dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) != 0 && sym != NULL && sym->st_size > 0) {
+    set_pix_lo = (uintptr_t)f;
+    set_pix_hi = set_pix_lo + sym->st_size;
   }
-  if (!holds) {
-    return 0;
-  }
-  tess_lo = lo;
-  tess_hi = hi;
-  return 1;
-}
-
-static void find_libraries(void) {
-  lept_write_mem = (write_mem_fn)dlsym(RTLD_NEXT, "pixWriteMem");
-  uintptr_t tess = (uintptr_t)TessBaseAPICreate;
-  dl_iterate_phdr(code_range, &tess);
 }
 
 l_ok pixWriteMem(l_uint8 **pdata, size_t *psize, PIX *pix, l_int32 format) {
-  pthread_once(&once, find_libraries);
+  pthread_once(&once, find_functions);
   if (lept_write_mem == NULL) {
-    return 1; // no Leptonica after this executable: it could not have linked
+    // No Leptonica after this executable: it could not have started. Fail
+    // as Leptonica fails, with nothing written.
+    if (pdata != NULL) {
+      *pdata = NULL;
+    }
+    if (psize != NULL) {
+      *psize = 0;
+    }
+    return 1;
   }
   uintptr_t caller = (uintptr_t)__builtin_return_address(0);
-  if (format == IFF_PNG && __atomic_load_n(&redirect, __ATOMIC_RELAXED) && caller >= tess_lo && caller < tess_hi) {
+  if (format == IFF_PNG && __atomic_load_n(&redirect, __ATOMIC_RELAXED) && caller >= set_pix_lo && caller < set_pix_hi) {
     format = IFF_SPIX;
     __atomic_add_fetch(&redirected, 1, __ATOMIC_RELAXED);
   }
@@ -82,3 +81,16 @@ l_ok pixWriteMem(l_uint8 **pdata, size_t *psize, PIX *pix, l_int32 format) {
 void sohoa_line_images_raw(int on) { __atomic_store_n(&redirect, on, __ATOMIC_RELAXED); }
 
 unsigned long sohoa_line_images_redirected(void) { return __atomic_load_n(&redirected, __ATOMIC_RELAXED); }
+
+int sohoa_png_from_here(void) {
+  PIX *pix = pixCreate(8, 8, 8);
+  if (pix == NULL) {
+    return 0;
+  }
+  l_uint8 *data = NULL;
+  size_t size = 0;
+  int png = pixWriteMem(&data, &size, pix, IFF_PNG) == 0 && size >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0;
+  lept_free(data);
+  pixDestroy(&pix);
+  return png;
+}

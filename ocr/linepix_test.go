@@ -29,6 +29,7 @@ func TestRawLineImages(t *testing.T) {
 		return page, top
 	}
 
+	t.Cleanup(func() { linePNG(false) })
 	linePNG(true)
 	before := rawLineImages()
 	pngPage, pngTop := read()
@@ -51,6 +52,13 @@ func TestRawLineImages(t *testing.T) {
 	}
 	if !reflect.DeepEqual(pngTop, rawTop) {
 		t.Errorf("the page's top read differently with raw line images:\n%s\n---\n%s", pngTop.Text(), rawTop.Text())
+	}
+	before = rawLineImages()
+	if !pngFromHere() {
+		t.Error("a PNG written from outside Tesseract came back as something else")
+	}
+	if n := rawLineImages() - before; n != 0 {
+		t.Errorf("a PNG written from outside Tesseract counted as %d line images", n)
 	}
 }
 

@@ -431,9 +431,7 @@ func split(lum []byte, c *colour, w, h int, dpi float64) *layers {
 					if c != nil {
 						pg.add(cellRow+cellX[x], row[x], crow, cx, x)
 					} else {
-						k := cellRow + cellX[x]
-						pg.n[k]++
-						pg.sum[k] += uint32(row[x])
+						pg.addGrey(cellRow+cellX[x], row[x]) // inlined: add is not
 					}
 				case f > midBottom && f > ink && (c == nil || !vivid(crow[cx[x]:cx[x]+3])):
 					mid++
@@ -609,17 +607,23 @@ func newCells(w, h, size, comps int) *cells {
 // pixel's own luminance replaces the colour's (as a JPEG keeps luminance
 // at full resolution and colour at half).
 func (c *cells) add(k int, v byte, crow []byte, cx []int, x int) {
-	c.n[k]++
 	if crow == nil {
-		c.sum[k] += uint32(v)
+		c.addGrey(k, v)
 		return
 	}
+	c.n[k]++
 	i := cx[x]
 	r, g, b := int32(crow[i]), int32(crow[i+1]), int32(crow[i+2])
 	d := int32(v) - (19595*r+38470*g+7471*b+32768)>>16
 	c.sum[3*k] += uint32(min(255, max(0, r+d)))
 	c.sum[3*k+1] += uint32(min(255, max(0, g+d)))
 	c.sum[3*k+2] += uint32(min(255, max(0, b+d)))
+}
+
+// addGrey counts a grey pixel of luminance v into cell k.
+func (c *cells) addGrey(k int, v byte) {
+	c.n[k]++
+	c.sum[k] += uint32(v)
 }
 
 // image returns the cells' mean colours. Cells with no pixels of the
@@ -654,6 +658,10 @@ func (c *cells) image(none uint8, spread bool) image.Image {
 			mean[j] = uint8(total[j] / count)
 		}
 	}
+	// Which cells hold a colour: non-zero in known. Without spreading
+	// those are the cells with pixels, c.n itself; spread returns its
+	// own. (A list of the empty cells instead would cost a colour page's
+	// compaction a tenth more: most cells of an ink layer are empty.)
 	known := c.n
 	if spread {
 		known = c.spread(pix, ps)

@@ -151,7 +151,7 @@ type windowMax struct {
 }
 
 func newWindowMax(n, k int) *windowMax {
-	m := n + 2*k + 2*k + 1 // room for the padding and a last part piece
+	m := n + 2*k // the line and its padding; a last piece may be short
 	return &windowMax{k: k, padded: make([]float64, m), pre: make([]float64, m), suffix: make([]float64, m)}
 }
 

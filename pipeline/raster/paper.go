@@ -22,9 +22,10 @@ func NextUnder(row []byte, x int, t uint32) int {
 }
 
 // AnyUnder reports whether any of the eight bytes of v is under t (0-256),
-// a word at a time, for passing over paper eight pixels at once: a byte with its high bit clear is under any t over
-// 128; the rest, and all bytes for t up to 128, by the borrow of a
-// byte-wise subtraction of t, which only a byte under t starts.
+// a word at a time, for passing over paper eight pixels at once: a byte
+// with its high bit clear is under any t over 128; the rest, and all
+// bytes for t up to 128, by the borrow of a byte-wise subtraction of t,
+// which only a byte under t starts.
 func AnyUnder(v uint64, t uint32) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	if t > 128 {
